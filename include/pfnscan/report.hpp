@@ -1,0 +1,32 @@
+// Rendering a scan: text for a terminal, JSON (versioned; documented in README.md) for machines.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "pfnscan/scan.hpp"
+
+namespace pfnscan {
+
+constexpr int kJsonSchemaVersion = 1;
+
+struct ReportOptions {
+  bool verbose = false;     // provenance, notes, every present section
+};
+
+std::string render_text(const ScanResult& result, const ReportOptions& options);
+nlohmann::json render_json(const ScanResult& result);
+
+// Exit codes (README "Exit codes").
+enum ExitCode : int {
+  kExitClean = 0,        // scanned completely, nothing found
+  kExitFindings = 1,     // findings present
+  kExitUnreadable = 2,   // input unreadable or corrupt: no report
+  kExitUsage = 3,        // usage error
+  kExitPartial = 4,      // part of the dump could not be read: the report is partial
+};
+int exit_code_for(const ScanResult& result);
+
+std::string hex(uint64_t v);
+
+}  // namespace pfnscan

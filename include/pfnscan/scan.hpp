@@ -1,0 +1,61 @@
+// The scan: section table -> struct pages that matter -> findings. Quick mode reads struct pages
+// only where a finding is possible (see README "Quick and full"); full mode reads every struct
+// page of every online section.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pfnscan/findings.hpp"
+#include "pfnscan/layout.hpp"
+#include "pfnscan/sections.hpp"
+#include "pfnscan/target.hpp"
+
+namespace pfnscan {
+
+struct ScanOptions {
+  bool full = false;
+  std::optional<uint64_t> only_section;
+  std::optional<std::pair<uint64_t, uint64_t>> pfn_range;  // [first, end)
+};
+
+struct CategoryCount {
+  uint64_t ranges = 0;
+  uint64_t pfns = 0;
+};
+
+struct ScanStats {
+  uint64_t sections_present = 0;
+  uint64_t sections_online = 0;
+  uint64_t sections_examined = 0;   // online sections whose struct pages were (partly) read
+  uint64_t subsections_sampled = 0;
+  uint64_t subsections_read = 0;
+  MemmapStats memmap;
+  double seconds = 0;
+};
+
+struct ScanResult {
+  TargetDescription target;
+  KernelLayout layout;
+  SectionTable sections;
+  std::vector<Finding> findings;
+  std::vector<std::string> errors;   // non-empty: the report is partial
+  bool full = false;
+  ScanStats stats;
+
+  bool partial() const { return !errors.empty(); }
+  uint64_t total_pfns() const;
+  std::vector<std::pair<Category, CategoryCount>> by_category() const;
+};
+
+ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTable sections, const ScanOptions& options);
+
+}  // namespace pfnscan
+
+namespace pfnscan {
+// Everything from a target to a result: layout, section table, struct pages, findings. The
+// front ends (CLI, crash, drgn) call only this.
+Result<ScanResult> scan_target(Target& target, const LayoutOptions& layout_options, const ScanOptions& options);
+}  // namespace pfnscan

@@ -1,0 +1,94 @@
+// pfnscan command line: a thin front end over the core library.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fmt/format.h>
+#include <iostream>
+#include <regex>
+
+#include "pfnscan/kdump_target.hpp"
+#include "pfnscan/report.hpp"
+#include "pfnscan/scan.hpp"
+#include "pfnscan/vmcoreinfo.hpp"
+
+namespace {
+
+using namespace pfnscan;
+
+int fail(const Error& error, int code) {
+  std::fprintf(stderr, "pfnscan: error: %s\n", error.describe().c_str());
+  return code;
+}
+
+int exit_for_error(const Error& e) { return e.code() == Errc::usage ? kExitUsage : kExitUnreadable; }
+
+struct ScanArgs {
+  std::string dump;
+  std::string vmlinux;
+  bool json = false;
+  bool full = false;
+  bool verbose = false;
+  bool no_btf = false;
+  std::optional<uint64_t> section;
+  std::string pfn_range;
+  std::string scratch_dir = "/tmp";
+};
+
+int run_scan(const ScanArgs& a) {
+  ScanOptions options;
+  options.full = a.full;
+  options.only_section = a.section;
+  if (!a.pfn_range.empty()) {
+    static const std::regex re(R"(^(0x[0-9a-fA-F]+|\d+)-(0x[0-9a-fA-F]+|\d+)$)");
+    std::smatch m;
+    if (!std::regex_match(a.pfn_range, m, re))
+      return fail(Error(Errc::usage, "--pfns takes START-END (end exclusive), e.g. 0xa000-0x10000"), kExitUsage);
+    auto s = parse_u64(m[1].str(), 0), e = parse_u64(m[2].str(), 0);
+    if (!s || !e || *e <= *s) return fail(Error(Errc::usage, "--pfns: END must be above START"), kExitUsage);
+    options.pfn_range = std::make_pair(*s, *e);
+  }
+  KdumpOpenOptions open_options;
+  open_options.scratch_dir = a.scratch_dir;
+  auto target = open_kdump_target(a.dump, open_options);
+  if (!target) return fail(target.error(), exit_for_error(target.error()));
+  LayoutOptions layout;
+  layout.vmlinux = a.vmlinux;
+  layout.allow_btf = !a.no_btf;
+  auto result = scan_target(**target, layout, options);
+  if (!result) return fail(std::move(result.error()).with_context(a.dump), exit_for_error(result.error()));
+  if (a.json) std::cout << render_json(*result).dump(2) << "\n";
+  else std::cout << render_text(*result, ReportOptions{a.verbose});
+  for (const auto& e : result->errors) std::fprintf(stderr, "pfnscan: partial: %s\n", e.c_str());
+  return exit_code_for(*result);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pfnscan: find the pfns the pre-5.12 pfn_to_online_page() gets wrong (ZONE_DEVICE, stale and "
+               "poisoned struct pages in online memory sections)"};
+  app.set_version_flag("--version", std::string(PFNSCAN_VERSION));
+  app.require_subcommand(1);
+  ScanArgs a;
+  auto* scan = app.add_subcommand("scan", "scan a vmcore (ELF, compressed kdump, flattened)");
+  scan->add_option("VMCORE", a.dump, "the dump")->required();
+  scan->add_option("--vmlinux", a.vmlinux, "vmlinux with DWARF (the -dbg package's), for types and symbols");
+  scan->add_flag("--json", a.json, "JSON report (schema in README.md)");
+  scan->add_flag("--full", a.full, "read every struct page of every online section");
+  scan->add_flag("-v,--verbose", a.verbose, "show provenance of every layout fact, notes, every section");
+  scan->add_flag("--no-btf", a.no_btf, "do not use the kernel's BTF from the dump; use the built-in table");
+  scan->add_option("--section", a.section, "scan only this section number");
+  scan->add_option("--pfns", a.pfn_range, "scan only pfns START-END (end exclusive)");
+  scan->add_option("--scratch-dir", a.scratch_dir, "where a flattened dump is rearranged (default /tmp)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (scan->parsed()) return run_scan(a);
+  return kExitUsage;
+}

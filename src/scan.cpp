@@ -1,0 +1,138 @@
+#include "pfnscan/scan.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+#include <map>
+
+namespace pfnscan {
+
+uint64_t ScanResult::total_pfns() const {
+  uint64_t n = 0;
+  for (const auto& f : findings) n += f.pfns();
+  return n;
+}
+
+std::vector<std::pair<Category, CategoryCount>> ScanResult::by_category() const {
+  std::map<Category, CategoryCount> m;
+  for (const auto& f : findings) {
+    ++m[f.category].ranges;
+    m[f.category].pfns += f.pfns();
+  }
+  return {m.begin(), m.end()};
+}
+
+namespace {
+
+struct SectionScanner {
+  const KernelLayout& layout;
+  MemmapReader& reader;
+  FindingBuilder& builder;
+  ScanStats& stats;
+  const ScanOptions& options;
+
+  bool in_range(uint64_t pfn) const {
+    return !options.pfn_range || (pfn >= options.pfn_range->first && pfn < options.pfn_range->second);
+  }
+
+  void judge_pages(const SectionState& s, uint64_t first, const std::vector<StructPage>& pages, bool valid) {
+    SectionFacts facts{true, s.online, valid};
+    for (uint64_t i = 0; i < pages.size(); ++i) {
+      uint64_t pfn = first + i;
+      if (!in_range(pfn)) continue;
+      PageKind kind = classify_page(pages[i].content, layout.page_flags);
+      builder.add(s, pfn, pages[i], kind, judge_pfn(facts, kind));
+    }
+  }
+
+  void scan(const SectionState& s) {
+    const uint64_t per_sub = layout.pages_per_subsection();
+    const uint64_t start = s.nr * layout.pages_per_section();
+    const unsigned nsub = layout.subsections_per_section();
+    QuickEvidence q;
+    q.kernel_has_zone_device = layout.page_flags.zone_device >= 0;
+    q.kernel_has_taint_bit = layout.section_flags.taint_zone_device >= 0;
+    q.section_tainted = s.taint_zone_device;
+    bool examined = false;
+    for (unsigned sub = 0; sub < nsub; ++sub) {
+      uint64_t first = start + sub * per_sub;
+      if (options.pfn_range && (first + per_sub <= options.pfn_range->first || first >= options.pfn_range->second))
+        continue;
+      bool valid = s.subsection_valid(sub);
+      bool read_all = options.full || !valid;
+      if (!read_all && quick_needs_samples(q)) {
+        auto head = reader.read(s, first, 1);
+        auto tail = reader.read(s, first + per_sub - 1, 1);
+        ++stats.subsections_sampled;
+        examined = true;
+        q.samples_normal = classify_page(head[0].content, layout.page_flags) == PageKind::normal &&
+                           classify_page(tail[0].content, layout.page_flags) == PageKind::normal;
+        read_all = quick_must_read_valid_subsection(q);
+      }
+      if (!read_all) continue;
+      examined = true;
+      ++stats.subsections_read;
+      judge_pages(s, first, reader.read(s, first, per_sub), valid);
+    }
+    if (examined) ++stats.sections_examined;
+  }
+};
+
+}  // namespace
+
+ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTable sections, const ScanOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  ScanResult result;
+  result.target = target.describe();
+  result.layout = layout;
+  result.full = options.full;
+  result.errors = sections.errors;
+  MemmapReader reader(target, result.layout);
+  FindingBuilder builder(result.layout);
+  SectionScanner scanner{result.layout, reader, builder, result.stats, options};
+  for (const auto& s : sections.sections) {
+    ++result.stats.sections_present;
+    if (!s.online) continue;
+    ++result.stats.sections_online;
+    if (options.only_section && s.nr != *options.only_section) continue;
+    if (!s.has_mem_map) {
+      // Online without a memmap cannot happen in a sane kernel: the old function would hand out
+      // pointers into nothing. Report, do not guess.
+      result.errors.push_back(fmt::format("section {} is online but has no memmap (raw {:#x})", s.nr, s.raw));
+      continue;
+    }
+    if (!s.subsections_known && !s.usage_problem.empty()) continue;  // already in errors
+    scanner.scan(s);
+  }
+  result.findings = builder.take();
+  result.stats.memmap = reader.stats();
+  if (result.stats.memmap.excluded_pages)
+    sections.notes.push_back(fmt::format("{} memmap page(s) were filtered out of the dump and read as zeros",
+                                         result.stats.memmap.excluded_pages));
+  result.sections = std::move(sections);
+  result.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace pfnscan
+
+#include "pfnscan/symbols.hpp"
+
+namespace pfnscan {
+
+Result<ScanResult> scan_target(Target& target, const LayoutOptions& layout_options, const ScanOptions& options) {
+  auto resolved = resolve_layout(target, layout_options);
+  if (!resolved) return std::move(resolved.error()).with_context("working out the kernel's layout");
+  KernelLayout& layout = resolved->layout;
+  std::optional<uint64_t> vmemmap_hint;
+  // SYMBOL(vmemmap) (v6.9+) is the value itself; the vmemmap_base variable needs a read.
+  if (auto v = target.vmcoreinfo().symbol("vmemmap"); v) vmemmap_hint = *v;
+  else if (auto hit = resolved->symbols->find("vmemmap_base"); hit && hit->from != "VMCOREINFO") {
+    if (auto value = target.read_u64(AddressSpace::kernel_virtual, hit->address); value && is_kernel_address(*value))
+      vmemmap_hint = *value;
+  }
+  auto table = walk_sections(target, layout, vmemmap_hint);
+  if (!table) return std::move(table.error()).with_context("reading the section table");
+  return scan_sections(target, layout, std::move(*table), options);
+}
+
+}  // namespace pfnscan

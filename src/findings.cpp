@@ -7,9 +7,14 @@ namespace pfnscan {
 void FindingBuilder::add(const SectionState& section, uint64_t pfn, const StructPage& page, PageKind kind,
                          const Judgement& j) {
   if (!j.category) return;
+  add_to(j.fixed_returns_page ? observations_ : findings_, section, pfn, page, kind, j);
+}
+
+void FindingBuilder::add_to(std::vector<Finding>& list, const SectionState& section, uint64_t pfn,
+                            const StructPage& page, PageKind kind, const Judgement& j) {
   unsigned subsection = static_cast<unsigned>((pfn % layout_.pages_per_section()) / layout_.pages_per_subsection());
-  if (!findings_.empty()) {
-    Finding& last = findings_.back();
+  if (!list.empty()) {
+    Finding& last = list.back();
     if (last.end_pfn == pfn && last.category == *j.category && last.evidence.section == section.nr &&
         std::string_view(page_kind_name(last.kind)) == page_kind_name(kind)) {
       last.end_pfn = pfn + 1;
@@ -39,9 +44,7 @@ void FindingBuilder::add(const SectionState& section, uint64_t pfn, const Struct
     e.node = static_cast<int>(pf.node_of(page.content.flags));
     if (kind == PageKind::zone_device && layout_.off_page_pgmap) e.pgmap = page.pgmap;
   }
-  findings_.push_back(std::move(f));
+  list.push_back(std::move(f));
 }
-
-std::vector<Finding> FindingBuilder::take() { return std::move(findings_); }
 
 }  // namespace pfnscan

@@ -317,12 +317,12 @@ Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& optio
   if (r.symbols->has_symbol_table()) {
     // The fixed function is out of line (9f605f260594, v5.12); the old one is a macro with no
     // symbol. A symbol therefore also detects private backports.
-    bool has_symbol = r.symbols->find("pfn_to_online_page").has_value();
-    L.has_fixed_pfn_to_online_page = has_symbol;
-    L.fixed_function_evidence = has_symbol ? "the symbol pfn_to_online_page exists (out of line since 9f605f260594, v5.12)"
-                                           : "no pfn_to_online_page symbol: the pre-5.12 macro";
-    L.record("fixed pfn_to_online_page()", has_symbol ? "yes" : "no", ts == Source::builtin ? Source::vmcoreinfo : ts,
-             L.fixed_function_evidence);
+    auto hit = r.symbols->find("pfn_to_online_page");
+    L.has_fixed_pfn_to_online_page = hit.has_value();
+    L.fixed_function_evidence = hit ? "the symbol pfn_to_online_page exists in " + hit->from +
+                                          " (out of line since 9f605f260594, v5.12)"
+                                    : "no pfn_to_online_page symbol: the pre-5.12 macro";
+    L.record("fixed pfn_to_online_page()", hit ? "yes" : "no", Source::probe, L.fixed_function_evidence);
   } else {
     L.has_fixed_pfn_to_online_page = fixed.value;
     L.fixed_function_evidence = fixed.why + " (by version; no symbol table to check for a backport)";

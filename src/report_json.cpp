@@ -60,8 +60,7 @@ nlohmann::json render_json(const ScanResult& r) {
     sections.push_back(std::move(js));
   }
   j["sections"] = std::move(sections);
-  json findings = json::array();
-  for (const auto& f : r.findings) {
+  auto finding_json = [](const Finding& f) {
     const Evidence& e = f.evidence;
     json ev = {{"section", e.section},
                {"section_flags", e.section_flags},
@@ -75,7 +74,7 @@ nlohmann::json render_json(const ScanResult& r) {
                {"zone_name", e.page_flags ? json(e.zone_name) : json(nullptr)},
                {"node", e.page_flags ? json(e.node) : json(nullptr)}};
     if (e.pgmap) ev["pgmap"] = hex(*e.pgmap);
-    findings.push_back({{"start_pfn", f.start_pfn},
+    return json{{"start_pfn", f.start_pfn},
                         {"end_pfn", f.end_pfn},
                         {"pfns", f.pfns()},
                         {"section", e.section},
@@ -83,9 +82,14 @@ nlohmann::json render_json(const ScanResult& r) {
                         {"page_kind", page_kind_name(f.kind)},
                         {"old_returns", f.old_returns_page ? "page" : "null"},
                         {"fixed_returns", f.fixed_returns_page ? "page" : "null"},
-                        {"evidence", std::move(ev)}});
-  }
+                        {"evidence", std::move(ev)}};
+  };
+  json findings = json::array(), observations = json::array();
+  for (const auto& f : r.findings) findings.push_back(finding_json(f));
+  for (const auto& f : r.observations) observations.push_back(finding_json(f));
   j["findings"] = std::move(findings);
+  j["observations_searched"] = r.full;
+  j["observations"] = std::move(observations);
   json prov = json::array();
   for (const auto& p : L.provenance)
     prov.push_back({{"fact", p.name}, {"value", p.value}, {"source", source_name(p.source)}, {"detail", p.detail}, {"certain", p.certain}});

@@ -83,6 +83,17 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
     }
   }
 
+  if (!r.observations.empty()) {
+    out += "\nobservations (both the old and the fixed function return these pages; not this bug, but pfn walkers "
+           "will trip over them):\n";
+    for (const auto& f : r.observations)
+      out += fmt::format("  {:#x}-{:#x} ({} pfns) section {}: {}, flags {}\n", f.start_pfn, f.end_pfn, f.pfns(),
+                         f.evidence.section, category_name(f.category),
+                         f.evidence.page_flags ? fmt::format("{:#018x}", *f.evidence.page_flags) : "unmapped");
+  } else if (!r.full) {
+    out += "\n(poisoned or garbage struct pages that the fixed function also returns are searched with --full)\n";
+  }
+
   if (options.verbose) {
     out += fmt::format("\ninput: {} ({})\n", r.target.path, r.target.format);
     for (const auto& n : r.target.notes) out += "  note: " + n + "\n";

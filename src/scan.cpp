@@ -103,7 +103,8 @@ ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTabl
     if (!s.subsections_known && !s.usage_problem.empty()) continue;  // already in errors
     scanner.scan(s);
   }
-  result.findings = builder.take();
+  result.findings = builder.take_findings();
+  result.observations = builder.take_observations();
   result.stats.memmap = reader.stats();
   if (result.stats.memmap.excluded_pages)
     sections.notes.push_back(fmt::format("{} memmap page(s) were filtered out of the dump and read as zeros",

@@ -212,11 +212,13 @@ Result<SectionTable> walk_sections(Target& target, KernelLayout& L, std::optiona
     ++votes_all[s.encoded_memmap];
     if (s.early) ++votes_early[s.encoded_memmap];
   }
+  // Ties go to the higher address: kernel_randomize_memory() keeps vmemmap above vmalloc and the
+  // direct map, where a 5.3-5.5/5.4.y pfn_to_kaddr() encoding points.
   auto winner = [](const std::map<uint64_t, int>& m) -> std::optional<uint64_t> {
     std::optional<uint64_t> best;
     int n = 0;
     for (auto [v, c] : m)
-      if (c > n) best = v, n = c;
+      if (c >= n) best = v, n = c;
     return best;
   };
   if (vmemmap_hint) {
@@ -243,7 +245,7 @@ Result<SectionTable> walk_sections(Target& target, KernelLayout& L, std::optiona
     s.memmap = *table.vmemmap_base;
     if (s.encoded_memmap == *table.vmemmap_base) {
       s.memmap_check = MemmapCheck::ok;
-    } else if (L.memmap_direct_map_quirk && !s.early) {
+    } else if (L.memmap_direct_map_quirk) {
       s.memmap_check = MemmapCheck::quirk_corrected;
       s.memmap_detail = fmt::format("decodes to {:#x}, a direct-map address (sparse_add_section() used pfn_to_kaddr() "
                                     "on 5.3-5.5/5.4.y); struct pages read at vmemmap {:#x} + pfn",

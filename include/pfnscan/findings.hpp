@@ -42,12 +42,18 @@ struct Finding {
 class FindingBuilder {
  public:
   explicit FindingBuilder(const KernelLayout& layout) : layout_(layout) {}
+  // Pfns where the fixed function also returns the page go to observations: not this bug, but a
+  // page a pfn walker would still trip over.
   void add(const SectionState& section, uint64_t pfn, const StructPage& page, PageKind kind, const Judgement& j);
-  std::vector<Finding> take();
+  std::vector<Finding> take_findings() { return std::move(findings_); }
+  std::vector<Finding> take_observations() { return std::move(observations_); }
 
  private:
+  void add_to(std::vector<Finding>& list, const SectionState& section, uint64_t pfn, const StructPage& page, PageKind kind,
+              const Judgement& j);
   const KernelLayout& layout_;
   std::vector<Finding> findings_;
+  std::vector<Finding> observations_;
 };
 
 }  // namespace pfnscan

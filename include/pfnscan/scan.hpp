@@ -40,7 +40,8 @@ struct ScanResult {
   TargetDescription target;
   KernelLayout layout;
   SectionTable sections;
-  std::vector<Finding> findings;
+  std::vector<Finding> findings;       // the fixed function answers NULL here: this bug
+  std::vector<Finding> observations;   // --full only: both functions return a poisoned/garbage page
   std::vector<std::string> errors;   // non-empty: the report is partial
   bool full = false;
   ScanStats stats;

@@ -135,7 +135,7 @@ Result<std::unique_ptr<Target>> open_kdump_target(const std::string& path, const
   }
   if (S_ISREG(st.st_mode)) {
     if (auto why = elf_truncation(fd, file_size)) {
-      description.notes.push_back("truncated ELF dump: " + *why + "; reading without mmap");
+      description.damage.push_back("truncated dump: " + *why + "; data past the end is missing and may read as zeros");
       use_mmap = false;
     }
     if (std::memcmp(header, "KDUMP   ", 8) == 0 || std::memcmp(header, "DISKDUMP", 8) == 0) {

@@ -22,6 +22,19 @@ namespace {
 constexpr uint64_t kMaxBtfBytes = 64ULL << 20;
 constexpr std::size_t kUtsFieldLength = 65;  // __NEW_UTS_LEN + 1
 
+// An optional VMCOREINFO entry: absent is fine, present but malformed is an error.
+template <typename T>
+Result<std::optional<T>> optional_entry(Result<T> r) {
+  if (r) return std::optional<T>(*r);
+  if (r.error().code() == Errc::missing) return std::optional<T>();
+  return std::move(r.error());
+}
+
+#define PFNSCAN_OPTIONAL(var, expr)         \
+  auto var##_r = optional_entry(expr);      \
+  if (!var##_r) return std::move(var##_r.error()); \
+  const auto& var = *var##_r
+
 unsigned order_base_2(uint64_t n) { return n <= 1 ? 0 : static_cast<unsigned>(std::bit_width(n - 1)); }
 
 std::string cstr_field(const std::vector<std::byte>& bytes, std::size_t offset) {
@@ -121,7 +134,8 @@ Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& optio
       return Error(Errc::usage, fmt::format("{} does not belong to this dump: its build id {} differs from "
                                             "VMCOREINFO BUILD-ID {}",
                                             options.vmlinux, vm->build_id_hex, *id));
-    uint64_t kaslr = vi.hex("KERNELOFFSET").value_or(0);
+    PFNSCAN_OPTIONAL(kaslr_offset, vi.hex("KERNELOFFSET"));
+    uint64_t kaslr = kaslr_offset.value_or(0);
     r.symbols->set_vmlinux_symbols(std::move(vm->symbols), kaslr);
     r.owned_types = std::move(vm->types);
     types.info = r.owned_types.get();
@@ -144,21 +158,23 @@ Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& optio
   L.record("type information", types.info ? tname : "built-in table", ts, "");
 
   // --- sections and memory model -------------------------------------------------------------
-  if (auto b = vi.number("SECTION_SIZE_BITS"); b) {
+  PFNSCAN_OPTIONAL(section_bits, vi.number("SECTION_SIZE_BITS"));
+  if (const auto& b = section_bits) {
     if (*b < 21 || *b > 40) return Error(Errc::corrupt, fmt::format("NUMBER(SECTION_SIZE_BITS)={} is impossible", *b));
     L.section_size_bits = static_cast<unsigned>(*b);
     L.record("SECTION_SIZE_BITS", std::to_string(*b), Source::vmcoreinfo, "NUMBER(SECTION_SIZE_BITS)");
   } else {
     L.record("SECTION_SIZE_BITS", "27", Source::builtin, "x86_64 value in every version (before 4f5aecdff25f, v5.13, VMCOREINFO lacks it)");
   }
-  if (auto b = vi.number("MAX_PHYSMEM_BITS"); b) {
+  PFNSCAN_OPTIONAL(physmem_bits, vi.number("MAX_PHYSMEM_BITS"));
+  PFNSCAN_OPTIONAL(l5, vi.number("pgtable_l5_enabled"));
+  if (const auto& b = physmem_bits) {
     if (*b < static_cast<int64_t>(L.section_size_bits) || *b > 52)
       return Error(Errc::corrupt, fmt::format("NUMBER(MAX_PHYSMEM_BITS)={} is impossible", *b));
     L.max_physmem_bits = static_cast<unsigned>(*b);
     L.record("MAX_PHYSMEM_BITS", std::to_string(*b), Source::vmcoreinfo, "NUMBER(MAX_PHYSMEM_BITS)");
   } else {
-    bool l5 = vi.number("pgtable_l5_enabled").value_or(0) != 0;
-    L.max_physmem_bits = l5 ? 52 : 46;
+    L.max_physmem_bits = l5.value_or(0) != 0 ? 52 : 46;
     L.record("MAX_PHYSMEM_BITS", std::to_string(L.max_physmem_bits), Source::derived,
              "x86_64: 52 with 5-level paging, else 46 (NUMBER(pgtable_l5_enabled))");
   }
@@ -201,7 +217,10 @@ Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& optio
   L.nr_section_roots = *roots;
   L.record("NR_SECTION_ROOTS", std::to_string(*roots), Source::vmcoreinfo, "LENGTH(mem_section)");
 
-  L.off_section_mem_map = vi.offset("mem_section.section_mem_map").value_or(0);
+  PFNSCAN_OPTIONAL(off_map, vi.offset("mem_section.section_mem_map"));
+  L.off_section_mem_map = off_map.value_or(0);
+  if (L.off_section_mem_map + 8 > L.mem_section_size)
+    return Error(Errc::corrupt, fmt::format("OFFSET(mem_section.section_mem_map)={} lies outside the structure", L.off_section_mem_map));
   L.record("mem_section.section_mem_map offset", std::to_string(L.off_section_mem_map),
            vi.has("OFFSET(mem_section.section_mem_map)") ? Source::vmcoreinfo : Source::builtin, "");
 
@@ -253,9 +272,10 @@ Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& optio
   }
 
   // --- struct page ------------------------------------------------------------------------------
-  if (auto s = vi.size("page"); s) {
-    L.page_struct_size = *s;
-    L.record("sizeof(struct page)", std::to_string(*s), Source::vmcoreinfo, "SIZE(page)");
+  PFNSCAN_OPTIONAL(page_size, vi.size("page"));
+  if (page_size) {
+    L.page_struct_size = *page_size;
+    L.record("sizeof(struct page)", std::to_string(*page_size), Source::vmcoreinfo, "SIZE(page)");
   } else if (types.info && types.info->struct_size("page")) {
     L.page_struct_size = *types.info->struct_size("page");
     L.record("sizeof(struct page)", std::to_string(L.page_struct_size), ts, "struct page");
@@ -264,7 +284,10 @@ Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& optio
   }
   if (L.page_struct_size < 32 || L.page_struct_size > 256 || L.page_struct_size % 8)
     return Error(Errc::corrupt, fmt::format("sizeof(struct page)={} is impossible", L.page_struct_size));
-  L.off_page_flags = vi.offset("page.flags").value_or(0);
+  PFNSCAN_OPTIONAL(off_flags, vi.offset("page.flags"));
+  L.off_page_flags = off_flags.value_or(0);
+  if (L.off_page_flags + 8 > L.page_struct_size)
+    return Error(Errc::corrupt, fmt::format("OFFSET(page.flags)={} lies outside struct page", L.off_page_flags));
   L.record("page.flags offset", std::to_string(L.off_page_flags), vi.has("OFFSET(page.flags)") ? Source::vmcoreinfo : Source::builtin, "");
   if (types.info) {
     L.off_page_pgmap = types.info->member_offset("page", "pgmap");
@@ -295,7 +318,8 @@ Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& optio
                                             pf.max_nr_zones, pf.zone_device));
   for (int z = 0; z < pf.max_nr_zones; ++z) pf.zone_names.push_back(facts::zone_name(z, pf.zone_device, pf.max_nr_zones));
   unsigned nodes_shift = 0;
-  if (auto n = vi.length("node_data"); n) {
+  PFNSCAN_OPTIONAL(node_data, vi.length("node_data"));
+  if (const auto& n = node_data) {
     if (*n == 0 || *n > 4096 || std::popcount(*n) != 1)
       return Error(Errc::corrupt, fmt::format("LENGTH(node_data)={} is not a power of two up to 4096", *n));
     nodes_shift = static_cast<unsigned>(std::countr_zero(*n));

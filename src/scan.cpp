@@ -85,7 +85,8 @@ ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTabl
   result.target = target.describe();
   result.layout = layout;
   result.full = options.full;
-  result.errors = sections.errors;
+  result.errors = result.target.damage;
+  result.errors.insert(result.errors.end(), sections.errors.begin(), sections.errors.end());
   MemmapReader reader(target, result.layout);
   FindingBuilder builder(result.layout);
   SectionScanner scanner{result.layout, reader, builder, result.stats, options};

@@ -25,6 +25,7 @@ struct TargetDescription {
   std::string path;        // file it reads, if any
   std::string format;      // e.g. "ELF dump, little-endian", "compressed kdump (zlib)"
   std::vector<std::string> notes;  // how the target coped with the input, for --verbose
+  std::vector<std::string> damage; // what is missing from the input (truncation): makes a report partial
   bool live = false;       // memory may change while we read it
 };
 

@@ -20,6 +20,8 @@ std::string finding_key(const json& f) {
                      f.at("category").get<std::string>(), f.at("page_kind").get<std::string>());
 }
 
+std::string type_source(const json& report);
+
 void expect_matches(const json& expect, const json& report, const std::string& label) {
   SCOPED_TRACE(label);
   ASSERT_TRUE(report.is_object()) << "no JSON report";
@@ -89,8 +91,8 @@ TEST_P(ScenarioTest, FindingsMatchConstruction) {
     std::vector<std::string> args;
     std::string source;
   };
-  std::vector<Path> paths = {{"dwarf", {"--vmlinux", vmlinux}, "dwarf"},
-                             {six ? "btf-from-dump" : "builtin-table", {}, six ? "btf" : "builtin"}};
+  std::string no_vmlinux = expect.value("no_vmlinux_source", six ? "btf" : "builtin");
+  std::vector<Path> paths = {{"dwarf", {"--vmlinux", vmlinux}, "dwarf"}, {"no-vmlinux", {}, no_vmlinux}};
   if (six && scenario.value("builtin_table_applies", true)) paths.push_back({"builtin-table", {"--no-btf"}, "builtin"});
   for (const auto& path : paths) {
     for (bool full : {false, true}) {
@@ -103,6 +105,11 @@ TEST_P(ScenarioTest, FindingsMatchConstruction) {
       EXPECT_EQ(type_source(r.json), path.source) << label;
       EXPECT_EQ(r.json.at("mode"), full ? "full" : "quick");
       expect_matches(expect, r.json, label);
+      if (path.label == "no-vmlinux" && expect.contains("uncertainties_contain")) {
+        std::string u = r.json.at("uncertainties").dump();
+        for (const auto& e : expect.at("uncertainties_contain"))
+          EXPECT_NE(u.find(e.get<std::string>()), std::string::npos) << label << ": missing uncertainty " << e << " in " << u;
+      }
     }
   }
 }

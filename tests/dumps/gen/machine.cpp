@@ -513,12 +513,14 @@ class Machine {
     uint64_t base_pa = place(8, 8);
     write_u64(base_pa, relative_base);
     auto va = [&](uint64_t pa) { return ktext_va_ + (pa - kImagePhys); };
-    kallsyms_lines_ = fmt::format(
-        "SYMBOL(kallsyms_names)={:x}\nSYMBOL(kallsyms_num_syms)={:x}\nSYMBOL(kallsyms_token_table)={:x}\n"
-        "SYMBOL(kallsyms_token_index)={:x}\nSYMBOL(kallsyms_offsets)={:x}\nSYMBOL(kallsyms_relative_base)={:x}\n",
-        va(names_pa), va(num_pa), va(table_pa), va(index_pa), va(offsets_pa), va(base_pa));
+    kallsyms_lines_ = {{"SYMBOL(kallsyms_names)", fmt::format("{:x}", va(names_pa))},
+                       {"SYMBOL(kallsyms_num_syms)", fmt::format("{:x}", va(num_pa))},
+                       {"SYMBOL(kallsyms_token_table)", fmt::format("{:x}", va(table_pa))},
+                       {"SYMBOL(kallsyms_token_index)", fmt::format("{:x}", va(index_pa))},
+                       {"SYMBOL(kallsyms_offsets)", fmt::format("{:x}", va(offsets_pa))},
+                       {"SYMBOL(kallsyms_relative_base)", fmt::format("{:x}", va(base_pa))}};
   }
-  std::string kallsyms_lines_;
+  std::vector<std::pair<std::string, std::string>> kallsyms_lines_;
 
   std::string vmcoreinfo() const {
     std::vector<std::pair<std::string, std::string>> lines;
@@ -562,6 +564,7 @@ class Machine {
     add("NUMBER(KERNEL_IMAGE_SIZE)", "1073741824");
     add("NUMBER(phys_base)", std::to_string(phys_base_));
     add("CRASHTIME", "1764072000");
+    for (auto& [k, v] : kallsyms_lines_) add(k, v);
     std::string text;
     for (auto& [k, v] : lines) {
       if (s_.vmcoreinfo_override.contains(k)) {
@@ -576,7 +579,6 @@ class Machine {
       for (auto& l : lines) known |= l.first == k;
       if (!known && !v.is_null()) text += k + "=" + v.get<std::string>() + "\n";
     }
-    if (p_.kallsyms_in_vmcoreinfo) text += kallsyms_lines_;
     if (s_.vmcoreinfo_garbage) {
       std::string garbage;
       for (std::size_t i = 0; i < text.size(); ++i) garbage.push_back(static_cast<char>((text[i] * 31 + 7) | 0x80));

@@ -106,7 +106,7 @@ std::initializer_list<uint64_t> uts_name_offset_candidates() {
 }
 
 std::string zone_name(int index, int zone_device, int max_nr_zones) {
-  if (index == zone_device) return "DEVICE";
+  if (index == zone_device) return "Device";
   if (index >= max_nr_zones) return fmt::format("invalid({})", index);
   // x86_64: DMA, DMA32, NORMAL, MOVABLE, then DEVICE; configs without ZONE_DMA shift the rest.
   static const char* const names5[] = {"DMA", "DMA32", "Normal", "Movable", "Device"};

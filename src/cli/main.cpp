@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
-#include <regex>
 
 #include "pfnscan/kdump_target.hpp"
 #include "pfnscan/report.hpp"
@@ -38,12 +37,14 @@ int run_scan(const ScanArgs& a) {
   options.full = a.full;
   options.only_section = a.section;
   if (!a.pfn_range.empty()) {
-    static const std::regex re(R"(^(0x[0-9a-fA-F]+|\d+)-(0x[0-9a-fA-F]+|\d+)$)");
-    std::smatch m;
-    if (!std::regex_match(a.pfn_range, m, re))
-      return fail(Error(Errc::usage, "--pfns takes START-END (end exclusive), e.g. 0xa000-0x10000"), kExitUsage);
-    auto s = parse_u64(m[1].str(), 0), e = parse_u64(m[2].str(), 0);
-    if (!s || !e || *e <= *s) return fail(Error(Errc::usage, "--pfns: END must be above START"), kExitUsage);
+    std::size_t dash = a.pfn_range.find('-');
+    std::optional<uint64_t> s, e;
+    if (dash != std::string::npos) {
+      s = parse_u64(a.pfn_range.substr(0, dash), 0);
+      e = parse_u64(a.pfn_range.substr(dash + 1), 0);
+    }
+    if (!s || !e) return fail(Error(Errc::usage, "--pfns takes START-END (end exclusive), e.g. 0xa000-0x10000"), kExitUsage);
+    if (*e <= *s) return fail(Error(Errc::usage, "--pfns: END must be above START"), kExitUsage);
     options.pfn_range = std::make_pair(*s, *e);
   }
   KdumpOpenOptions open_options;

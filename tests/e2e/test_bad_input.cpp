@@ -152,3 +152,17 @@ TEST(Options, SectionAndPfnRangeRestrictTheScan) {
 }
 
 }  // namespace
+
+namespace {
+// The dump the README's first command scans.
+TEST(Sample, BundledDumpReportsTheCollision) {
+  auto r = e2e::scan(PFNSCAN_SAMPLE_DUMP, {});
+  ASSERT_TRUE(r.json.is_object()) << r.err;
+  EXPECT_EQ(r.exit_code, 1);
+  ASSERT_EQ(r.json.at("findings").size(), 1u);
+  EXPECT_EQ(r.json.at("findings")[0].at("start_pfn"), 0xa000);
+  EXPECT_EQ(r.json.at("findings")[0].at("end_pfn"), 0x10000);
+  EXPECT_EQ(r.json.at("findings")[0].at("category"), "zone_device_in_online_section");
+  EXPECT_EQ(r.json.at("kernel").at("release"), "5.10.0-21-cloud-amd64");
+}
+}  // namespace

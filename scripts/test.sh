@@ -13,7 +13,7 @@ scripts/build.sh >/dev/null
 (cd build && ctest --output-on-failure -j"$JOBS")
 
 echo "== ASan + UBSan build"
-BUILD_DIR=build-asan scripts/build.sh -DPFNSCAN_SANITIZE=ON -DPFNSCAN_BENCH=OFF >/dev/null
+BUILD_DIR=build-asan scripts/build.sh -DPFNSCAN_SANITIZE=ON >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure -j"$JOBS")

@@ -90,7 +90,10 @@ ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTabl
   MemmapReader reader(target, result.layout);
   FindingBuilder builder(result.layout);
   SectionScanner scanner{result.layout, reader, builder, result.stats, options};
+  uint64_t online_total = 0, online_done = 0;
+  for (const auto& s : sections.sections) online_total += s.online ? 1 : 0;
   for (const auto& s : sections.sections) {
+    if (s.online && options.progress) options.progress(online_done++, online_total);
     ++result.stats.sections_present;
     if (!s.online) continue;
     ++result.stats.sections_online;
@@ -118,6 +121,7 @@ ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTabl
 }  // namespace pfnscan
 
 #include "pfnscan/symbols.hpp"
+#include "pfnscan/zone_probe.hpp"
 
 namespace pfnscan {
 
@@ -134,6 +138,12 @@ Result<ScanResult> scan_target(Target& target, const LayoutOptions& layout_optio
   }
   auto table = walk_sections(target, layout, vmemmap_hint);
   if (!table) return std::move(table.error()).with_context("reading the section table");
+  // The zone enum of the built-in table is a distro-config assumption: check it on the dump.
+  for (const auto& f : layout.provenance)
+    if (f.name == "enum zone_type" && f.source == Source::builtin) {
+      probe_zone_layout(target, layout, *table);
+      break;
+    }
   return scan_sections(target, layout, std::move(*table), options);
 }
 

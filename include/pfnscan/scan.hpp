@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ struct ScanOptions {
   bool full = false;
   std::optional<uint64_t> only_section;
   std::optional<std::pair<uint64_t, uint64_t>> pfn_range;  // [first, end)
+  // Called after each online section: (sections done, online sections in all).
+  std::function<void(uint64_t, uint64_t)> progress;
 };
 
 struct CategoryCount {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
+#include <unistd.h>
 
 #include "pfnscan/kdump_target.hpp"
 #include "pfnscan/report.hpp"
@@ -46,6 +47,14 @@ int run_scan(const ScanArgs& a) {
     if (!s || !e) return fail(Error(Errc::usage, "--pfns takes START-END (end exclusive), e.g. 0xa000-0x10000"), kExitUsage);
     if (*e <= *s) return fail(Error(Errc::usage, "--pfns: END must be above START"), kExitUsage);
     options.pfn_range = std::make_pair(*s, *e);
+  }
+  if (isatty(STDERR_FILENO)) {
+    options.progress = [](uint64_t done, uint64_t total) {
+      if (done % 64 == 0 || done + 1 == total)
+        std::fprintf(stderr, "\rpfnscan: section %llu/%llu", static_cast<unsigned long long>(done + 1),
+                     static_cast<unsigned long long>(total));
+      if (done + 1 == total) std::fprintf(stderr, "\r\033[K");
+    };
   }
   KdumpOpenOptions open_options;
   open_options.scratch_dir = a.scratch_dir;

@@ -105,6 +105,12 @@ TEST_P(ScenarioTest, FindingsMatchConstruction) {
       EXPECT_EQ(type_source(r.json), path.source) << label;
       EXPECT_EQ(r.json.at("mode"), full ? "full" : "quick");
       expect_matches(expect, r.json, label);
+      if (path.source == "builtin") {
+        // The distro zone-enum assumption must have been checked on the dump's own struct pages.
+        for (const auto& p : r.json.at("provenance"))
+          if (p.at("fact") == "enum zone_type") EXPECT_EQ(p.at("source"), "probe") << label << ": " << p.dump();
+        EXPECT_EQ(r.json.at("uncertainties").dump().find("enum zone_type"), std::string::npos) << label;
+      }
       if (path.label == "no-vmlinux" && expect.contains("uncertainties_contain")) {
         std::string u = r.json.at("uncertainties").dump();
         for (const auto& e : expect.at("uncertainties_contain"))

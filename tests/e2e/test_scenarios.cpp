@@ -107,8 +107,11 @@ TEST_P(ScenarioTest, FindingsMatchConstruction) {
       expect_matches(expect, r.json, label);
       if (path.source == "builtin") {
         // The distro zone-enum assumption must have been checked on the dump's own struct pages.
-        for (const auto& p : r.json.at("provenance"))
-          if (p.at("fact") == "enum zone_type") EXPECT_EQ(p.at("source"), "probe") << label << ": " << p.dump();
+        for (const auto& p : r.json.at("provenance")) {
+          if (p.at("fact") == "enum zone_type") {
+            EXPECT_EQ(p.at("source"), "probe") << label << ": " << p.dump();
+          }
+        }
         EXPECT_EQ(r.json.at("uncertainties").dump().find("enum zone_type"), std::string::npos) << label;
       }
       if (path.label == "no-vmlinux" && expect.contains("uncertainties_contain")) {

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${BENCH_DIR:-$(mktemp -d)}
+mkdir -p "$OUT"
 MKDUMP=build/tests/pfnscan-mkdump
 PFNSCAN=build/pfnscan
 [ -x "$MKDUMP" ] && [ -x "$PFNSCAN" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }

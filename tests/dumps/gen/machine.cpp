@@ -116,8 +116,20 @@ class Machine {
       phys += chunk, len -= chunk;
     }
   }
+  // Kernel allocations come from boot RAM only: a request that does not fit in the current RAM
+  // range moves on to the next one, like memblock skipping holes.
   uint64_t alloc(uint64_t size, uint64_t align) {
     data_next_ = (data_next_ + align - 1) / align * align;
+    for (int tries = 0; tries < 1024; ++tries) {
+      bool fits = false;
+      std::optional<uint64_t> next_start;
+      for (auto [a, b] : ram_) {
+        if (data_next_ >= a * kPage && data_next_ + size <= b * kPage) fits = true;
+        if (a * kPage > data_next_ && (!next_start || a * kPage < *next_start)) next_start = a * kPage;
+      }
+      if (fits || !next_start) break;
+      data_next_ = (*next_start + align - 1) / align * align;
+    }
     uint64_t a = data_next_;
     data_next_ += size;
     allocations_.emplace_back(a, data_next_);

@@ -9,7 +9,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libbenchmark-dev
   zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev
-  dwarves
+  dwarves makedumpfile
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -35,6 +35,7 @@ constexpr uint64_t kOffNodeData = 0x22000;
 constexpr uint64_t kOffFunc = 0x2000;          // pfn_to_online_page text
 constexpr uint64_t kOffKallsyms = 0x30000;
 constexpr uint64_t kOffBtf = 0x100000;
+constexpr uint64_t kOffLog = 0xc00000;          // printk buffers (__log_buf, printk_rb_static, ...)
 constexpr uint64_t kOffStaticSections = 0x1000000;
 
 struct Section {
@@ -455,6 +456,111 @@ class Machine {
       write(image_phys(kOffUts + p_.uts_name_offset + static_cast<uint64_t>(i) * 65), fields[i],
             std::min<std::size_t>(std::strlen(fields[i]), 64));
     if (p_.kallsyms_in_vmcoreinfo) write_kallsyms_and_btf();
+    if (p_.printk_ringbuffer) write_printk_ringbuffer();
+    else write_log_buf();
+  }
+
+  // --- the kernel log ---------------------------------------------------------------------------
+  std::vector<std::pair<std::string, std::string>> log_lines_;
+
+  // Pre-5.10: variable-length struct printk_log records in __log_buf (kernel/printk/printk.c).
+  void write_log_buf() {
+    const uint64_t buf_len = 1 << 17;
+    const uint64_t buf = image_phys(kOffLog + 0x1000);
+    uint64_t idx = 0;
+    for (const auto& r : s_.log) {
+      uint64_t len = (16 + r.text.size() + 3) & ~uint64_t{3};  // LOG_ALIGN 4: packed, aligned(4)
+      if (idx + len + 16 > buf_len) throw std::runtime_error("log too long for the synthetic log_buf");
+      uint8_t h[16] = {};
+      std::memcpy(h, &r.ts_nsec, 8);
+      uint16_t l16 = static_cast<uint16_t>(len), t16 = static_cast<uint16_t>(r.text.size());
+      std::memcpy(h + 8, &l16, 2);
+      std::memcpy(h + 10, &t16, 2);
+      h[14] = static_cast<uint8_t>(r.facility);
+      h[15] = static_cast<uint8_t>(0x2 | (r.level << 5));  // flags LOG_NEWLINE, level in the top 3 bits
+      write(buf + idx, h, 16);
+      write(buf + idx + 16, r.text.data(), r.text.size());
+      idx += len;
+    }
+    const uint64_t vars = image_phys(kOffLog);
+    write_u64(vars, image_va(kOffLog + 0x1000));  // char *log_buf = __log_buf
+    uint32_t u32s[4] = {static_cast<uint32_t>(buf_len), 0, static_cast<uint32_t>(idx), 0};
+    write(vars + 8, &u32s[0], 4);    // log_buf_len
+    write(vars + 12, &u32s[1], 4);   // log_first_idx
+    write(vars + 16, &u32s[2], 4);   // log_next_idx
+    write(vars + 20, &u32s[3], 4);   // clear_idx
+    auto sym = [&](uint64_t off) { return fmt::format("{:x}", image_va(kOffLog) + off); };
+    log_lines_ = {{"SYMBOL(log_buf)", sym(0)},        {"SYMBOL(log_buf_len)", sym(8)},
+                  {"SYMBOL(log_first_idx)", sym(12)}, {"SYMBOL(clear_idx)", sym(20)},
+                  {"SYMBOL(log_next_idx)", sym(16)},  {"SIZE(printk_log)", "16"},
+                  {"OFFSET(printk_log.ts_nsec)", "0"}, {"OFFSET(printk_log.len)", "8"},
+                  {"OFFSET(printk_log.text_len)", "10"}, {"OFFSET(printk_log.dict_len)", "12"}};
+  }
+
+  // 5.10+: the lockless printk ringbuffer (896fbe20b4e2), kernel/printk/printk_ringbuffer.h.
+  void write_printk_ringbuffer() {
+    const unsigned count_bits = 8, size_bits = 16;
+    const uint64_t count = 1u << count_bits, size = 1u << size_bits;
+    const uint64_t rb = image_phys(kOffLog);                 // struct printk_ringbuffer printk_rb_static
+    const uint64_t prb_var = rb + 0x100;                      // struct printk_ringbuffer *prb
+    const uint64_t clear_seq = rb + 0x200;
+    const uint64_t descs = rb + 0x1000, infos = descs + count * 24, text = rb + 0x10000;
+    if (s_.log.size() > count) throw std::runtime_error("log too long for the synthetic ringbuffer");
+    uint64_t lpos = 0;
+    for (std::size_t id = 0; id < s_.log.size(); ++id) {
+      const auto& r = s_.log[id];
+      uint64_t blk = (8 + r.text.size() + 7) & ~uint64_t{7};
+      if (lpos + blk > size) throw std::runtime_error("log too long for the synthetic text ring");
+      write_u64(text + lpos, id);
+      write(text + lpos + 8, r.text.data(), r.text.size());
+      uint64_t d = descs + (id % count) * 24;
+      write_u64(d, (uint64_t{2} << 62) | id);  // desc_finalized
+      write_u64(d + 8, lpos);
+      write_u64(d + 16, lpos + blk);
+      uint64_t in = infos + (id % count) * 88;
+      write_u64(in, id);  // seq
+      write_u64(in + 8, r.ts_nsec);
+      uint16_t tl = static_cast<uint16_t>(r.text.size());
+      write(in + 16, &tl, 2);
+      uint8_t fac = static_cast<uint8_t>(r.facility), fl = static_cast<uint8_t>(0x2 | (r.level << 5));
+      write(in + 18, &fac, 1);
+      write(in + 19, &fl, 1);
+      lpos += blk;
+    }
+    uint32_t cb = count_bits, sb = size_bits;
+    write(rb, &cb, 4);                              // desc_ring.count_bits
+    write_u64(rb + 8, image_va(kOffLog + 0x1000));  // desc_ring.descs
+    write_u64(rb + 16, image_va(kOffLog + 0x1000 + count * 24));  // desc_ring.infos
+    write_u64(rb + 24, s_.log.empty() ? 0 : s_.log.size() - 1);   // desc_ring.head_id
+    write_u64(rb + 32, 0);                                         // desc_ring.tail_id
+    write(rb + 40, &sb, 4);                         // text_data_ring.size_bits
+    write_u64(rb + 48, image_va(kOffLog + 0x10000));// text_data_ring.data
+    write_u64(rb + 56, lpos);                       // head_lpos
+    write_u64(rb + 64, 0);                          // tail_lpos
+    write_u64(prb_var, image_va(kOffLog));
+    (void)clear_seq;
+    auto va = [&](uint64_t pa) { return fmt::format("{:x}", ktext_va_ + (pa - kImagePhys)); };
+    log_lines_ = {
+        {"SYMBOL(prb)", va(prb_var)}, {"SYMBOL(printk_rb_static)", va(rb)}, {"SYMBOL(clear_seq)", va(clear_seq)},
+        {"SIZE(printk_ringbuffer)", "80"}, {"OFFSET(printk_ringbuffer.desc_ring)", "0"},
+        {"OFFSET(printk_ringbuffer.text_data_ring)", "40"}, {"OFFSET(printk_ringbuffer.fail)", "72"},
+        {"SIZE(prb_desc_ring)", "40"}, {"OFFSET(prb_desc_ring.count_bits)", "0"}, {"OFFSET(prb_desc_ring.descs)", "8"},
+        {"OFFSET(prb_desc_ring.infos)", "16"}, {"OFFSET(prb_desc_ring.head_id)", "24"},
+        {"OFFSET(prb_desc_ring.tail_id)", "32"}, {"SIZE(prb_desc)", "24"}, {"OFFSET(prb_desc.state_var)", "0"},
+        {"OFFSET(prb_desc.text_blk_lpos)", "8"}, {"SIZE(prb_data_blk_lpos)", "16"},
+        {"OFFSET(prb_data_blk_lpos.begin)", "0"}, {"OFFSET(prb_data_blk_lpos.next)", "8"},
+        {"SIZE(printk_info)", "88"}, {"OFFSET(printk_info.seq)", "0"}, {"OFFSET(printk_info.ts_nsec)", "8"},
+        {"OFFSET(printk_info.text_len)", "16"}, {"OFFSET(printk_info.caller_id)", "20"},
+        {"OFFSET(printk_info.dev_info)", "24"}, {"SIZE(dev_printk_info)", "64"},
+        {"OFFSET(dev_printk_info.subsystem)", "0"}, {"LENGTH(printk_info_subsystem)", "16"},
+        {"OFFSET(dev_printk_info.device)", "16"}, {"LENGTH(printk_info_device)", "48"},
+        {"SIZE(prb_data_ring)", "32"}, {"OFFSET(prb_data_ring.size_bits)", "0"}, {"OFFSET(prb_data_ring.data)", "8"},
+        {"OFFSET(prb_data_ring.head_lpos)", "16"}, {"OFFSET(prb_data_ring.tail_lpos)", "24"},
+        {"SIZE(atomic_long_t)", "8"}, {"OFFSET(atomic_long_t.counter)", "0"}};
+    if (p_.latched_clear_seq) {
+      log_lines_.push_back({"SIZE(latched_seq)", "24"});
+      log_lines_.push_back({"OFFSET(latched_seq.val)", "8"});
+    }
   }
 
   std::vector<std::pair<std::string, uint64_t>> kernel_symbols() const {
@@ -482,7 +588,7 @@ class Machine {
       std::ifstream in(o_.btf_file, std::ios::binary);
       if (!in) throw std::runtime_error("cannot read BTF file " + o_.btf_file);
       btf.assign(std::istreambuf_iterator<char>(in), {});
-      if (btf.size() > kOffStaticSections - kOffBtf) throw std::runtime_error("BTF blob too large");
+      if (btf.size() > kOffLog - kOffBtf) throw std::runtime_error("BTF blob too large");
       write(image_phys(kOffBtf), btf.data(), btf.size());
     }
     btf_size_ = btf.size();
@@ -577,6 +683,7 @@ class Machine {
     add("NUMBER(phys_base)", std::to_string(phys_base_));
     add("CRASHTIME", "1764072000");
     for (auto& [k, v] : kallsyms_lines_) add(k, v);
+    for (auto& [k, v] : log_lines_) add(k, v);
     std::string text;
     for (auto& [k, v] : lines) {
       if (s_.vmcoreinfo_override.contains(k)) {

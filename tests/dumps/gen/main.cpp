@@ -3,6 +3,7 @@
 //                  [--flattened] [--exclude-zero] [--qemu-header] [--btf FILE]
 //   pfnscan-mkdump SCENARIO.json --emit-c OUT.c      (kernel-like types for a DWARF "vmlinux")
 //   pfnscan-mkdump SCENARIO.json --print-expect      (the scenario's expected findings)
+//   pfnscan-mkdump SCENARIO.json --print-log         (the kernel log it writes, as dmesg shows it)
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
   }
   std::string scenario_path = argv[1], out, format = "elf", emit_c, btf;
   dumpgen::WriteOptions w;
-  bool print_expect = false;
+  bool print_expect = false, print_log = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
       else if (a == "--btf") btf = next();
       else if (a == "--emit-c") emit_c = next();
       else if (a == "--print-expect") print_expect = true;
+      else if (a == "--print-log") print_log = true;
       else throw std::runtime_error("unknown option " + a);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "pfnscan-mkdump: %s\n", e.what());
@@ -47,6 +49,12 @@ int main(int argc, char** argv) {
     dumpgen::Scenario s = dumpgen::load_scenario(scenario_path);
     if (print_expect) {
       std::cout << s.expect.dump(2) << "\n";
+      return 0;
+    }
+    if (print_log) {  // as dmesg prints it, for comparison with an independent reader
+      for (const auto& r : s.log)
+        std::printf("[%5llu.%06llu] %s\n", static_cast<unsigned long long>(r.ts_nsec / 1000000000),
+                    static_cast<unsigned long long>(r.ts_nsec % 1000000000 / 1000), r.text.c_str());
       return 0;
     }
     if (!emit_c.empty()) {

@@ -8,6 +8,7 @@ bool profile_by_name(const std::string& name, Profile& p) {
   p = Profile{};
   p.name = name;
   if (name == "5.4") {
+    p.printk_ringbuffer = false;
     p.memmap_quirk = true;
     p.vmcoreinfo_section_size_bits = false;
     p.vmcoreinfo_max_physmem_bits = false;
@@ -24,6 +25,7 @@ bool profile_by_name(const std::string& name, Profile& p) {
     p.fixed_function = true;
     p.kallsyms_in_vmcoreinfo = true;
     p.uts_name_offset = 0;
+    p.latched_clear_seq = true;
     if (name == "6.1") {
       p.bit_taint = 4;
       p.map_last_bit = 5;

@@ -20,6 +20,8 @@ struct Profile {
   bool vmcoreinfo_section_size_bits = true;  // 5.13, 5.12.13, 5.10.46
   bool vmcoreinfo_max_physmem_bits = true;   // 5.9
   uint64_t uts_name_offset = 4;    // 5.x: struct kref first; 6.x: 0
+  bool printk_ringbuffer = true;   // 896fbe20b4e2 (v5.10): lockless ringbuffer; before: log_buf records
+  bool latched_clear_seq = false;  // clear_seq is a struct latched_seq (6.1), a u64 in 5.10
   int max_nr_zones() const { return zone_device ? 5 : 4; }
   int zone_device_index() const { return zone_device ? 4 : -1; }
   unsigned zones_shift() const { return zone_device ? 3 : 2; }

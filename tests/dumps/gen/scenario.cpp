@@ -42,6 +42,35 @@ Scenario parse_scenario(const nlohmann::json& j) {
     op.online = o.value("online", true);
     s.ops.push_back(op);
   }
+  if (j.contains("log")) {
+    for (const auto& r : j.at("log")) {
+      LogRecord rec;
+      rec.ts_nsec = number(r, "ts_nsec");
+      rec.level = r.value("level", 6);
+      rec.facility = r.value("facility", 0);
+      rec.text = r.at("text").get<std::string>();
+      s.log.push_back(std::move(rec));
+    }
+  } else {
+    const char* lines[] = {"Linux version {} (debian-kernel@lists.debian.org) {}",
+                           "Command line: BOOT_IMAGE=/vmlinuz root=/dev/vda1 memmap=96M!160M crashkernel=256M",
+                           "BIOS-provided physical RAM map:",
+                           "user-defined physical RAM map:",
+                           "nd_pmem namespace0.0: unable to guarantee persistence of writes",
+                           "pmem0: detected capacity change from 0 to 100663296"};
+    uint64_t ts = 0;
+    for (const char* l : lines) {
+      LogRecord rec;
+      std::string text = l;
+      if (auto at = text.find("{}"); at != std::string::npos) text.replace(at, 2, s.release);
+      if (auto at = text.find("{}"); at != std::string::npos) text.replace(at, 2, s.uts_version);
+      rec.text = text;
+      rec.ts_nsec = ts;
+      rec.level = text.rfind("nd_pmem", 0) == 0 ? 4 : 6;
+      ts += 123456789;
+      s.log.push_back(std::move(rec));
+    }
+  }
   if (j.contains("vmcoreinfo_override")) s.vmcoreinfo_override = j.at("vmcoreinfo_override");
   s.vmcoreinfo_garbage = j.value("vmcoreinfo_garbage", false);
   if (j.contains("expect")) s.expect = j.at("expect");

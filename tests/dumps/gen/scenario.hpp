@@ -24,6 +24,13 @@ struct Op {
   bool online = true;
 };
 
+struct LogRecord {
+  uint64_t ts_nsec = 0;
+  int level = 6;
+  int facility = 0;
+  std::string text;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -38,6 +45,7 @@ struct Scenario {
   std::vector<Op> ops;
   nlohmann::json vmcoreinfo_override = nlohmann::json::object();  // KEY -> value, or null to drop
   bool vmcoreinfo_garbage = false;
+  std::vector<LogRecord> log;       // the kernel log; a default boot log when the scenario has none
   nlohmann::json expect;
 };
 

@@ -1,0 +1,53 @@
+#!/bin/busybox sh
+# /init of the test guest (busybox). Puts legacy pmem (memmap=nn!ss) into the state the kernel
+# command line asks for (pfnscan.mode=...), announces each state on the console and waits for the
+# host (which dumps the guest meanwhile) to answer on the second serial port.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+MODE=$(sed -n 's/.*pfnscan\.mode=\([a-z-]*\).*/\1/p' /proc/cmdline)
+say() { echo "PFNSCAN-STATE $1"; }
+fail() { dmesg | tail -15; ls /sys/bus/nd/devices /dev | tr '\n' ' '; echo; echo "PFNSCAN-FAIL $1"; poweroff -f; }
+wait_host() { read -r _ < /dev/ttyS1; }
+load() { while read -r m; do insmod "/modules/$m" || fail "insmod $m"; done < "/modules/$1"; }
+
+# The ACPI pvpanic device and fw_cfg (QEMU's vmcoreinfo device reads the note through it).
+load base.list
+ND=/sys/bus/nd/devices
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -e $ND/namespace0.0 ] && break; sleep 1; done
+[ -e $ND/namespace0.0 ] || fail "no legacy pmem namespace"
+
+bind_fsdax() {
+  # A pfn device in 'ram' mode: the namespace becomes fsdax with its memmap in System RAM.
+  pfn=$(cat $ND/region0/pfn_seed)
+  cat /proc/sys/kernel/random/uuid > $ND/$pfn/uuid || fail "pfn uuid"
+  echo ram > $ND/$pfn/mode || fail "pfn mode"
+  echo namespace0.0 > $ND/$pfn/namespace || fail "pfn namespace"
+  load pmem.list
+  for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/pmem0 ] && break; sleep 1; done
+  [ -e /dev/pmem0 ] || fail "fsdax pmem0 missing"
+  PFN=$pfn
+}
+unbind_fsdax() {
+  echo $PFN > /sys/bus/nd/drivers/nd_pmem/unbind || fail "unbind $PFN"
+}
+
+case "$MODE" in
+  fsdax)
+    bind_fsdax; say bound; wait_host
+    unbind_fsdax; say unbound; wait_host ;;
+  raw)
+    echo 1 > $ND/namespace0.0/force_raw || fail "force_raw"
+    load pmem.list; say raw; wait_host ;;
+  panic-bound)
+    bind_fsdax; say panic-bound; echo c > /proc/sysrq-trigger ;;
+  panic-unbound)
+    bind_fsdax; unbind_fsdax; say panic-unbound; echo c > /proc/sysrq-trigger ;;
+  live)
+    bind_fsdax; say live-bound; /pfnscan live --json > /dev/ttyS2 2>/dev/console; echo "PFNSCAN-LIVE-RC $?"; wait_host
+    unbind_fsdax; say live-unbound; /pfnscan live --json > /dev/ttyS2 2>/dev/console; echo "PFNSCAN-LIVE-RC $?"; wait_host ;;
+  *) fail "unknown pfnscan.mode '$MODE'" ;;
+esac
+say done
+poweroff -f

@@ -11,6 +11,13 @@ OUT=$(mkdir -p "${1:-$ROOT/out/real-dumps}" && cd "${1:-$ROOT/out/real-dumps}" &
 CACHE=${PFNSCAN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pfnscan}
 KERNELS=${KERNELS:-"6.1 5.10"}
 mkdir -p "$CACHE/debs"
+# Dumps already made by these very scripts for these kernels are reused.
+STAMP=$(cat "$HERE"/*.sh "$HERE"/*.py | sha256sum | cut -d' ' -f1)-$(echo "$KERNELS" | tr ' ' '_')
+if [ -f "$OUT/.complete" ] && [ "$(cat "$OUT/.complete")" = "$STAMP" ]; then
+  log "dumps in $OUT are up to date"
+  exit 0
+fi
+rm -f "$OUT/.complete"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 log() { echo "make-dumps: $*" >&2; }
@@ -32,8 +39,8 @@ apt_for() {
   local d="$CACHE/apt-$release"
   mkdir -p "$d/lists/partial"
   if [ ! -f "$d/sources.list" ]; then
-    printf 'deb http://deb.debian.org/debian %s main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
-      "$release" "$release" > "$d/sources.list"
+    # The point-release archive only: the security archive is not reachable from every machine.
+    printf 'deb http://deb.debian.org/debian %s main\n' "$release" > "$d/sources.list"
   fi
   apt-get -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/dev/null \
           -o Dir::State::Lists="$d/lists" -o Debug::NoLocking=1 "$@"
@@ -150,7 +157,10 @@ mv "$manifest.tmp" "$manifest"
 # makedumpfile's filtered, compressed dumps of every ELF dump.
 for elf in "$OUT"/*.elf; do
   mdf="${elf%.elf}.mdf31"
-  [ -f "$mdf" ] || makedumpfile -c -d 31 "$elf" "$mdf" >/dev/null 2>"$mdf.log" || { log "makedumpfile failed on $elf: $(tail -1 "$mdf.log")"; exit 1; }
+  [ -f "$mdf" ] && continue
+  "$HERE/elf_for_makedumpfile.py" "$elf" "$WORK/for-makedumpfile.elf"
+  makedumpfile -c -d 31 "$WORK/for-makedumpfile.elf" "$mdf" >"$mdf.log" 2>&1 || { log "makedumpfile failed on $elf: $(tail -3 "$mdf.log")"; exit 1; }
+  rm -f "$WORK/for-makedumpfile.elf"
 done
 {
   echo "qemu: $(dpkg-query -W -f='${Version}' qemu-system-x86)"
@@ -160,3 +170,4 @@ done
   echo "python3-drgn: $(dpkg-query -W -f='${Version}' python3-drgn)"
 } > "$OUT/versions.txt"
 ls -la "$OUT" >&2
+echo "$STAMP" > "$OUT/.complete"

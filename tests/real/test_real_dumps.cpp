@@ -1,0 +1,188 @@
+// pfnscan against real kernels: dumps of Debian's 6.1 (bookworm) and 5.10 (bullseye) cloud kernels
+// booted under QEMU with legacy pmem colliding with RAM in section 1 (scripts/real-dumps). The
+// findings asserted are the ones the layout implies; crash's `kmem -n` and a drgn script are the
+// independent witnesses. Pfns, flags and bitmaps only: KASLR moves every address each boot.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "harness.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string dumps_dir() {
+  const char* d = std::getenv("PFNSCAN_REAL_DUMPS");
+  return d ? d : PFNSCAN_REAL_DUMPS_DEFAULT;
+}
+
+json manifest() {
+  static json m = [] {
+    std::string path = dumps_dir() + "/manifest.json";
+    if (!fs::exists(path)) throw std::runtime_error("no real dumps at " + dumps_dir() + ": run scripts/real-dumps/make-dumps.sh");
+    return e2e::load_json(path);
+  }();
+  return m;
+}
+
+struct Range {
+  uint64_t start, end, section;
+  std::string category;
+};
+
+struct Expectation {
+  std::string series;  // "6.1", "5.10"
+  std::string file;    // without extension
+  std::vector<Range> ranges;
+  std::map<uint64_t, std::string> maps;  // section -> subsection_map
+  bool raw = false;                      // no ZONE_DEVICE or poisoned page may be returned
+};
+
+const std::string kZd = "zone_device_in_online_section";
+const std::string kStale = "stale_zone_device_in_invalid_subsection";
+const std::string kFull = "0xffffffffffffffff";
+
+std::vector<Expectation> expectations() {
+  std::vector<Expectation> e;
+  for (std::string s : {"6.1", "5.10"}) {
+    e.push_back({s, s + "-fsdax-bound", {{0xa000, 0x10000, 1, kZd}}, {{1, kFull}}, false});
+    e.push_back({s, s + "-fsdax-unbound", {{0xa000, 0x10000, 1, kStale}}, {{1, "0xffff"}}, false});
+  }
+  e.push_back({"6.1", "6.1-raw-raw", {}, {{1, "0xffff"}}, true});
+  e.push_back({"6.1", "6.1-panic-panic-bound", {{0xa000, 0x10000, 1, kZd}}, {{1, kFull}}, false});
+  e.push_back({"6.1", "6.1-panic-panic-unbound", {{0xa000, 0x10000, 1, kStale}}, {{1, "0xffff"}}, false});
+  e.push_back({"6.1", "6.1-across-bound", {{0xe000, 0x10000, 1, kZd}, {0x10000, 0x12000, 2, kZd}}, {{1, kFull}, {2, kFull}}, false});
+  e.push_back({"6.1", "6.1-across-unbound", {{0xe000, 0x10000, 1, kStale}, {0x10000, 0x12000, 2, kStale}},
+               {{1, "0xffffffffffff"}, {2, "0xffffffffffff0000"}}, false});
+  return e;
+}
+
+std::string vmlinux_for(const std::string& series) { return manifest().at(series).at("vmlinux"); }
+
+class RealDump : public ::testing::TestWithParam<std::tuple<Expectation, std::string>> {};
+
+TEST_P(RealDump, FindingsAreWhatTheLayoutImplies) {
+  const auto& [x, format] = GetParam();
+  std::string dump = dumps_dir() + "/" + x.file + "." + format;
+  ASSERT_TRUE(fs::exists(dump)) << dump;
+  bool six = x.series == "6.1";
+  for (bool with_vmlinux : {true, false}) {
+    std::vector<std::string> args;
+    if (with_vmlinux) args = {"--vmlinux", vmlinux_for(x.series)};
+    auto r = e2e::scan(dump, args);
+    std::string label = fmt::format("{} {}", dump, with_vmlinux ? "--vmlinux" : "no vmlinux");
+    ASSERT_TRUE(r.json.is_object()) << label << "\n" << r.err;
+    EXPECT_FALSE(r.json.at("partial").get<bool>()) << label << r.json.at("errors").dump();
+    EXPECT_EQ(r.json.at("kernel").at("has_fixed_pfn_to_online_page"), six) << label;
+    std::string source;
+    for (const auto& p : r.json.at("provenance"))
+      if (p.at("fact") == "type information") source = p.at("source");
+    EXPECT_EQ(source, with_vmlinux ? "dwarf" : (six ? "btf" : "builtin")) << label;
+    EXPECT_TRUE(r.json.at("uncertainties").empty()) << label << r.json.at("uncertainties").dump();
+    if (x.raw) {
+      for (const auto& f : r.json.at("findings"))
+        EXPECT_TRUE(f.at("page_kind") != "zone_device" && f.at("page_kind") != "poisoned") << label << f.dump();
+    } else {
+      std::vector<std::string> want, got;
+      for (const auto& w : x.ranges) want.push_back(fmt::format("{:#x}-{:#x} s{} {}", w.start, w.end, w.section, w.category));
+      for (const auto& f : r.json.at("findings"))
+        got.push_back(fmt::format("{:#x}-{:#x} s{} {}", f.at("start_pfn").get<uint64_t>(), f.at("end_pfn").get<uint64_t>(),
+                                  f.at("section").get<uint64_t>(), f.at("category").get<std::string>()));
+      EXPECT_EQ(want, got) << label;
+      EXPECT_EQ(r.exit_code, 1) << label;
+    }
+    for (const auto& [nr, map] : x.maps) {
+      bool found = false;
+      for (const auto& s : r.json.at("sections")) {
+        if (s.at("nr") != nr) continue;
+        found = true;
+        EXPECT_EQ(s.at("subsection_map"), map) << label << " section " << nr;
+        std::vector<std::string> flags = s.at("flags");
+        std::vector<std::string> want_flags = {"present", "has_mem_map", "online", "early"};
+        if (six && !x.raw) want_flags.push_back("zone_device_taint");
+        EXPECT_EQ(flags, want_flags) << label << " section " << nr;
+        EXPECT_EQ(s.at("memmap_check"), "ok") << label;
+      }
+      EXPECT_TRUE(found) << label << " section " << nr;
+    }
+  }
+}
+
+// crash's `kmem -n`: the same sections, state letters and first pfns.
+TEST_P(RealDump, SectionTableEqualsCrash) {
+  const auto& [x, format] = GetParam();
+  std::string dump = dumps_dir() + "/" + x.file + "." + format;
+  std::string cmds = e2e::work_dir() + "/kmem-n.cmd";
+  std::ofstream(cmds) << "kmem -n\nquit\n";
+  auto c = e2e::run({"timeout", "600", "crash", "-s", vmlinux_for(x.series), dump, "-i", cmds});
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  std::map<uint64_t, std::string> crash_sections;
+  static const std::regex row(R"(^\s*(\d+)\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+([PMOED]+)\s+(\d+)\s*$)");
+  std::istringstream in(c.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, row)) crash_sections[std::stoull(m[1])] = m[2].str() + " " + m[3].str();
+  }
+  ASSERT_FALSE(crash_sections.empty()) << c.out;
+  auto r = e2e::scan(dump, {});
+  ASSERT_TRUE(r.json.is_object()) << r.err;
+  std::map<uint64_t, std::string> ours;
+  for (const auto& s : r.json.at("sections")) {
+    std::string letters;
+    for (const auto& [flag, letter] : std::vector<std::pair<std::string, char>>{
+             {"present", 'P'}, {"has_mem_map", 'M'}, {"online", 'O'}, {"early", 'E'}, {"zone_device_taint", 'D'}}) {
+      for (const auto& f : s.at("flags"))
+        if (f == flag) letters.push_back(letter);
+    }
+    ours[s.at("nr")] = letters + " " + std::to_string(s.at("start_pfn").get<uint64_t>());
+  }
+  EXPECT_EQ(ours, crash_sections);
+}
+
+std::vector<std::tuple<Expectation, std::string>> cases() {
+  std::vector<std::tuple<Expectation, std::string>> out;
+  for (const auto& x : expectations())
+    for (const char* f : {"elf", "kdump", "mdf31"}) out.emplace_back(x, f);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Debian, RealDump, ::testing::ValuesIn(cases()), [](const auto& p) {
+  std::string n = std::get<0>(p.param).file + "_" + std::get<1>(p.param);
+  for (char& c : n)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+});
+
+// drgn (0.0.22 opens the makedumpfile dumps): the zone of sampled pfns read through drgn's own
+// pfn_to_page() and debug info equals the zone pfnscan reports.
+TEST(RealDumpDrgn, ZonesOfSampledPfnsEqualDrgns) {
+  for (const auto& x : expectations()) {
+    if (x.ranges.empty()) continue;
+    std::string dump = dumps_dir() + "/" + x.file + ".mdf31";
+    std::vector<uint64_t> pfns;
+    for (const auto& w : x.ranges) pfns.insert(pfns.end(), {w.start, w.start + (w.end - w.start) / 3, w.end - 1});
+    std::vector<std::string> argv = {"/usr/bin/python3", PFNSCAN_DRGN_ZONES, dump, vmlinux_for(x.series)};
+    for (uint64_t p : pfns) argv.push_back(fmt::format("{:#x}", p));
+    auto d = e2e::run(argv);
+    ASSERT_EQ(d.exit_code, 0) << d.err;
+    json drgn_zones = json::parse(d.out);
+    for (uint64_t p : pfns) {
+      auto r = e2e::scan(dump, {"--vmlinux", vmlinux_for(x.series), "--pfns", fmt::format("{:#x}-{:#x}", p, p + 1)});
+      ASSERT_TRUE(r.json.is_object()) << r.err;
+      ASSERT_EQ(r.json.at("findings").size(), 1u) << x.file << " pfn " << p;
+      EXPECT_EQ(r.json.at("findings")[0].at("evidence").at("zone_name"), drgn_zones.at(fmt::format("{:#x}", p)))
+          << x.file << " pfn " << fmt::format("{:#x}", p);
+    }
+  }
+}
+
+}  // namespace

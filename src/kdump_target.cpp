@@ -93,11 +93,21 @@ std::string ctx_error(kdump_ctx_t* ctx, kdump_status st) {
 Result<std::unique_ptr<Target>> open_kdump_target(const std::string& path, const KdumpOpenOptions& options) {
   TargetDescription description;
   description.path = path;
-  description.kind = path == "/proc/kcore" ? "kcore" : "vmcore";
+  description.kind = path.ends_with("/kcore") || path == "/proc/kcore" ? "kcore" : "vmcore";
   description.live = description.kind == "kcore";
 
   // Read-only, always: pfnscan never writes to a dump or to the running kernel.
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && description.live) {
+    int e = errno;
+    if (e == ENOENT)
+      return Error(Errc::io, "no /proc/kcore: this kernel was built without CONFIG_PROC_KCORE, so it cannot be "
+                             "scanned live (take a dump instead)");
+    if (e == EACCES || e == EPERM)
+      return Error(Errc::io, fmt::format("cannot open /proc/kcore: {} (pfnscan live must run as root: the kernel "
+                                         "allows /proc/kcore to CAP_SYS_RAWIO only)",
+                                         std::strerror(e)));
+  }
   if (fd < 0) {
     int e = errno;
     Errc code = (e == EACCES || e == EPERM || e == ENOENT) ? Errc::io : Errc::io;

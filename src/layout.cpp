@@ -2,6 +2,9 @@
 
 #include <bit>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <fmt/format.h>
 
 #include "pfnscan/btf_types.hpp"
@@ -95,6 +98,33 @@ Status find_btf_in_dump(Target& target, ResolvedLayout& r) {
   return ok_status();
 }
 
+Result<std::unique_ptr<BtfTypes>> load_btf_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(Errc::io, fmt::format("cannot read BTF from {}: {}", path, std::strerror(errno)));
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  if (bytes.size() > kMaxBtfBytes) return Error(Errc::corrupt, fmt::format("{} is too large for BTF", path));
+  std::vector<std::byte> blob(bytes.size());
+  std::memcpy(blob.data(), bytes.data(), bytes.size());
+  return BtfTypes::parse(std::move(blob), "BTF of " + path);
+}
+
+// "ffffffff81000000 T _stext" lines; zero addresses (kptr_restrict) are skipped.
+Kallsyms load_kallsyms_file(const std::string& path) {
+  Kallsyms k;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string addr, type, name;
+    if (!(ls >> addr >> type >> name) || type.size() != 1) continue;
+    auto a = parse_u64(addr, 16);
+    if (!a || *a == 0) continue;
+    k.addresses.emplace(name, *a);
+    k.types.emplace(name, type[0]);
+  }
+  return k;
+}
+
 }  // namespace
 
 Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& options) {
@@ -141,12 +171,22 @@ Result<ResolvedLayout> resolve_layout(Target& target, const LayoutOptions& optio
     types.info = r.owned_types.get();
   } else if (options.front_end_types) {
     types.info = options.front_end_types;
+  } else if (options.allow_btf && !options.btf_file.empty()) {
+    auto btf = load_btf_file(options.btf_file);
+    if (!btf) return std::move(btf.error());
+    r.owned_types = std::move(*btf);
+    types.info = r.owned_types.get();
   } else if (target.types()) {
     types.info = target.types();
   } else if (options.allow_btf && vmcoreinfo_has_kallsyms(vi)) {
     auto st = find_btf_in_dump(target, r);
     if (st) types.info = r.owned_types.get();
     else L.uncertainties.push_back("no BTF from the dump (" + st.error().describe() + "); using the built-in table");
+  }
+  if (!options.kallsyms_file.empty()) {
+    Kallsyms k = load_kallsyms_file(options.kallsyms_file);
+    if (!k.addresses.empty()) r.symbols->set_kallsyms(std::move(k));
+    else L.uncertainties.push_back(options.kallsyms_file + " lists no usable address (kptr_restrict?)");
   }
   const Source ts = types.info ? types.info->source() : Source::builtin;
   const std::string tname = types.name();

@@ -1,6 +1,8 @@
 #include "pfnscan/scan.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <set>
 #include <fmt/format.h>
 #include <map>
 
@@ -125,6 +127,95 @@ ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTabl
 
 namespace pfnscan {
 
+namespace {
+
+bool same_state(const SectionState& a, const SectionState& b) {
+  return a.raw == b.raw && a.usage == b.usage && a.subsection_words == b.subsection_words &&
+         a.subsections_known == b.subsections_known;
+}
+
+std::set<uint64_t> changed_sections(const SectionTable& before, const SectionTable& after) {
+  std::map<uint64_t, const SectionState*> b, a;
+  for (const auto& s : before.sections) b[s.nr] = &s;
+  for (const auto& s : after.sections) a[s.nr] = &s;
+  std::set<uint64_t> changed;
+  for (auto [nr, s] : b)
+    if (!a.count(nr) || !same_state(*s, *a[nr])) changed.insert(nr);
+  for (auto [nr, s] : a)
+    if (!b.count(nr)) changed.insert(nr);
+  return changed;
+}
+
+// A finding is kept only if a second read of its struct pages still gives its category.
+std::set<uint64_t> unstable_findings(Target& target, const KernelLayout& layout, const ScanResult& r) {
+  std::set<uint64_t> unstable;
+  std::map<uint64_t, const SectionState*> by_nr;
+  for (const auto& s : r.sections.sections) by_nr[s.nr] = &s;
+  MemmapReader reader(target, layout);
+  for (const auto& f : r.findings) {
+    const SectionState* s = by_nr[f.evidence.section];
+    if (!s) {
+      unstable.insert(f.evidence.section);
+      continue;
+    }
+    auto pages = reader.read(*s, f.start_pfn, f.pfns());
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+      uint64_t pfn = f.start_pfn + i;
+      unsigned sub = static_cast<unsigned>((pfn % layout.pages_per_section()) / layout.pages_per_subsection());
+      PageKind kind = classify_page(pages[i].content, layout.page_flags);
+      auto j = judge_pfn(SectionFacts{true, s->online, s->subsection_valid(sub)}, kind);
+      if (j.category != f.category) {
+        unstable.insert(f.evidence.section);
+        break;
+      }
+    }
+  }
+  return unstable;
+}
+
+}  // namespace
+
+void confirm_live(Target& target, const KernelLayout& layout, std::optional<uint64_t> vmemmap_hint,
+                  const ScanOptions& options, ScanResult& result) {
+  constexpr int kAttempts = 3;
+  std::set<uint64_t> changed;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    KernelLayout fresh_layout = layout;
+    auto again = walk_sections(target, fresh_layout, vmemmap_hint);
+    if (!again) {
+      result.errors.push_back("re-reading the section table to confirm the live scan failed: " + again.error().describe());
+      return;
+    }
+    changed = changed_sections(result.sections, *again);
+    for (uint64_t nr : unstable_findings(target, layout, result)) changed.insert(nr);
+    if (changed.empty()) return;
+    // Rescan the sections that moved, from their new state.
+    SectionTable subset = *again;
+    std::erase_if(subset.sections, [&](const SectionState& s) { return !changed.count(s.nr); });
+    ScanResult redo = scan_sections(target, layout, subset, options);
+    auto in_changed = [&](const Finding& f) { return changed.count(f.evidence.section) > 0; };
+    std::erase_if(result.findings, in_changed);
+    std::erase_if(result.observations, in_changed);
+    result.findings.insert(result.findings.end(), redo.findings.begin(), redo.findings.end());
+    result.observations.insert(result.observations.end(), redo.observations.begin(), redo.observations.end());
+    auto by_pfn = [](const Finding& a, const Finding& b) { return a.start_pfn < b.start_pfn; };
+    std::sort(result.findings.begin(), result.findings.end(), by_pfn);
+    std::sort(result.observations.begin(), result.observations.end(), by_pfn);
+    std::vector<std::string> notes = result.sections.notes;
+    result.sections = std::move(*again);
+    result.sections.notes = notes;
+    result.sections.notes.push_back(fmt::format("live: {} section(s) changed while being read and were rescanned", changed.size()));
+  }
+  // Still moving after every attempt: say so instead of reporting a guess as certain.
+  auto in_changed = [&](const Finding& f) { return changed.count(f.evidence.section) > 0; };
+  std::erase_if(result.findings, in_changed);
+  std::erase_if(result.observations, in_changed);
+  for (uint64_t nr : changed)
+    result.errors.push_back(fmt::format("section {} kept changing during the live scan (memory hotplug or a device "
+                                        "being bound?); its pfns are not reported",
+                                        nr));
+}
+
 Result<ScanResult> scan_target(Target& target, const LayoutOptions& layout_options, const ScanOptions& options) {
   auto resolved = resolve_layout(target, layout_options);
   if (!resolved) return std::move(resolved.error()).with_context("working out the kernel's layout");
@@ -138,13 +229,17 @@ Result<ScanResult> scan_target(Target& target, const LayoutOptions& layout_optio
   }
   auto table = walk_sections(target, layout, vmemmap_hint);
   if (!table) return std::move(table.error()).with_context("reading the section table");
+  if (target.describe().live) table->notes.push_back("live kernel: every section and finding is read twice and "
+                                                     "rescanned when it changed in between");
   // The zone enum of the built-in table is a distro-config assumption: check it on the dump.
   for (const auto& f : layout.provenance)
     if (f.name == "enum zone_type" && f.source == Source::builtin) {
       probe_zone_layout(target, layout, *table);
       break;
     }
-  return scan_sections(target, layout, std::move(*table), options);
+  ScanResult result = scan_sections(target, layout, std::move(*table), options);
+  if (result.target.live) confirm_live(target, layout, vmemmap_hint, options, result);
+  return result;
 }
 
 }  // namespace pfnscan

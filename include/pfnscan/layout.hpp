@@ -11,6 +11,7 @@
 #include "pfnscan/kernel_version.hpp"
 #include "pfnscan/provenance.hpp"
 #include "pfnscan/result.hpp"
+#include "pfnscan/symbols.hpp"
 #include "pfnscan/target.hpp"
 #include "pfnscan/type_info.hpp"
 
@@ -90,12 +91,13 @@ struct KernelLayout {
 struct LayoutOptions {
   std::string vmlinux;          // --vmlinux
   bool allow_btf = true;        // --no-btf forces the built-in table on kernels that have BTF
+  std::string btf_file;         // a raw BTF file (live: /sys/kernel/btf/vmlinux), used when there is no vmlinux
+  std::string kallsyms_file;    // a /proc/kallsyms-format symbol list (live hosts), for symbols
   bool allow_dwarf_mismatch = false;
   // Extra type information from a front end (crash, drgn). Used before BTF and the table.
   const TypeInfo* front_end_types = nullptr;
 };
 
-class SymbolResolver;
 
 struct ResolvedLayout {
   KernelLayout layout;

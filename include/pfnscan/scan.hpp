@@ -62,4 +62,10 @@ namespace pfnscan {
 // Everything from a target to a result: layout, section table, struct pages, findings. The
 // front ends (CLI, crash, drgn) call only this.
 Result<ScanResult> scan_target(Target& target, const LayoutOptions& layout_options, const ScanOptions& options);
+
+// For live targets: re-reads the section table and every finding; sections that changed in
+// between are rescanned (up to three times), and those still changing are dropped and reported
+// as errors, so a torn read never becomes a finding reported as certain.
+void confirm_live(Target& target, const KernelLayout& layout, std::optional<uint64_t> vmemmap_hint,
+                  const ScanOptions& options, ScanResult& result);
 }  // namespace pfnscan

@@ -45,8 +45,19 @@ case "$MODE" in
   panic-unbound)
     bind_fsdax; unbind_fsdax; say panic-unbound; echo c > /proc/sysrq-trigger ;;
   live)
-    bind_fsdax; say live-bound; /pfnscan live --json > /dev/ttyS2 2>/dev/console; echo "PFNSCAN-LIVE-RC $?"; wait_host
-    unbind_fsdax; say live-unbound; /pfnscan live --json > /dev/ttyS2 2>/dev/console; echo "PFNSCAN-LIVE-RC $?"; wait_host ;;
+    # pfnscan live under strace (every file it opens, with its flags, on the fourth serial port);
+    # the JSON reports go to the third, one line each.
+    live() {
+      echo "== $1" > /dev/ttyS3
+      /strace -f -qq -e trace=open,openat,openat2,creat,truncate,ftruncate -o /dev/ttyS3 \
+        /pfnscan live --json > /tmp/live.json 2>/dev/console
+      echo "PFNSCAN-LIVE-RC $1 $?"
+      tr -d '\n' < /tmp/live.json > /dev/ttyS2; echo > /dev/ttyS2
+    }
+    bind_fsdax; live bound; say live-bound; wait_host
+    unbind_fsdax; live unbound; say live-unbound; wait_host
+    # Not root: a clear refusal.
+    echo "PFNSCAN-LIVE-NONROOT $(su -s /bin/sh nobody -c '/pfnscan live' 2>&1 | head -1)" ;;
   *) fail "unknown pfnscan.mode '$MODE'" ;;
 esac
 say done

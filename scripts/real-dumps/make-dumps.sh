@@ -3,17 +3,25 @@
 # System RAM inside one memory section (memmap=96M!160M: section 1 = 128-256 MiB is 32 MiB of RAM
 # and 96 MiB of pmem), in every state pfnscan must understand, in three formats each.
 #   scripts/real-dumps/make-dumps.sh [OUTDIR]     (default out/real-dumps)
+#   scripts/real-dumps/make-dumps.sh --live PFNSCAN_BIN OUTDIR
+#       boots the 6.1 guest with pfnscan (and strace) inside, runs `pfnscan live --json` in the
+#       bound and unbound states, and writes OUTDIR/live.out (JSON reports) and OUTDIR/live.strace
 # Downloads go to ${PFNSCAN_CACHE:-~/.cache/pfnscan} and are reused. KERNELS="6.1 5.10" by default.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+LIVE_BIN=""
+if [ "${1:-}" = "--live" ]; then
+  LIVE_BIN=$(readlink -f "$2")
+  shift 2
+fi
 OUT=$(mkdir -p "${1:-$ROOT/out/real-dumps}" && cd "${1:-$ROOT/out/real-dumps}" && pwd)
 CACHE=${PFNSCAN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pfnscan}
 KERNELS=${KERNELS:-"6.1 5.10"}
 mkdir -p "$CACHE/debs"
 # Dumps already made by these very scripts for these kernels are reused.
 STAMP=$(cat "$HERE"/*.sh "$HERE"/*.py | sha256sum | cut -d' ' -f1)-$(echo "$KERNELS" | tr ' ' '_')
-if [ -f "$OUT/.complete" ] && [ "$(cat "$OUT/.complete")" = "$STAMP" ]; then
+if [ -z "$LIVE_BIN" ] && [ -f "$OUT/.complete" ] && [ "$(cat "$OUT/.complete")" = "$STAMP" ]; then
   log "dumps in $OUT are up to date"
   exit 0
 fi
@@ -23,7 +31,7 @@ SUDO=""
 log() { echo "make-dumps: $*" >&2; }
 
 need=()
-for p in qemu-system-x86 busybox-static kmod cpio makedumpfile crash python3-drgn; do
+for p in qemu-system-x86 busybox-static kmod cpio makedumpfile crash python3-drgn strace; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -90,7 +98,9 @@ fetch_kernel() {
 # build_initrd -> $WORK/initrd-$ABI.gz
 build_initrd() {
   local d="$WORK/initrd-$ABI"
-  rm -rf "$d" && mkdir -p "$d/bin" "$d/modules" "$d/proc" "$d/sys" "$d/dev"
+  rm -rf "$d" && mkdir -p "$d/bin" "$d/modules" "$d/proc" "$d/sys" "$d/dev" "$d/tmp" "$d/etc"
+  printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$d/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$d/etc/group"
   cp /bin/busybox "$d/bin/busybox"
   ln -s busybox "$d/bin/sh"
   cp "$HERE/guest-init.sh" "$d/init"
@@ -107,9 +117,11 @@ build_initrd() {
     grep -qx "$(basename "$f")" "$d/modules/base.list" "$d/modules/pmem.list" ||
       { cp "$f" "$d/modules/"; basename "$f" >> "$d/modules/pmem.list"; }
   done
-  if [ -n "${PFNSCAN_LIVE_BIN:-}" ]; then
-    cp "$PFNSCAN_LIVE_BIN" "$d/pfnscan"
-    for lib in $(ldd "$PFNSCAN_LIVE_BIN" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+  if [ -n "$LIVE_BIN" ]; then
+    # pfnscan and strace with their shared libraries, for the live test.
+    cp "$LIVE_BIN" "$d/pfnscan"
+    cp "$(command -v strace)" "$d/strace"
+    for lib in $( (ldd "$LIVE_BIN"; ldd "$(command -v strace)") | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | sort -u); do
       mkdir -p "$d$(dirname "$lib")"
       cp -L "$lib" "$d$lib"
     done
@@ -125,6 +137,15 @@ boot() {  # boot NAME APPEND
 
 WORK="$OUT/.work"
 mkdir -p "$WORK"
+if [ -n "$LIVE_BIN" ]; then
+  fetch_kernel 6.1 bookworm
+  build_initrd
+  rm -f "$OUT/live.out" "$OUT/live.strace"
+  "$HERE/qemu_driver.py" --kernel "$KROOT/boot/vmlinuz-$ABI" --initrd "$WORK/initrd-$ABI.gz" \
+    --append "console=ttyS0 panic=0 memmap=96M!160M pfnscan.mode=live" --out "$OUT" --name live \
+    --live-out "$OUT/live.out" --trace-out "$OUT/live.strace" >/dev/null
+  exit 0
+fi
 manifest="$OUT/manifest.json"
 echo "{" > "$manifest.tmp"
 first=1

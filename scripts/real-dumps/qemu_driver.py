@@ -70,6 +70,7 @@ def main():
     ap.add_argument("--memory", default="1G")
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--live-out", help="file receiving the guest's third serial port (pfnscan live output)")
+    ap.add_argument("--trace-out", help="file receiving the guest's fourth serial port (strace of pfnscan live)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     run = os.path.join(args.out, f".{args.name}.run")
@@ -86,6 +87,7 @@ def main():
            "-display", "none", "-no-reboot", "-monitor", "none",
            "-serial", f"file:{console}", "-serial", f"unix:{ctl_path},server=on,wait=off",
            "-serial", f"file:{args.live_out}" if args.live_out else "null",
+           "-serial", f"file:{args.trace_out}" if args.trace_out else "null",
            "-qmp", f"unix:{qmp_path},server=on,wait=off",
            "-device", "vmcoreinfo", "-device", "pvpanic", "-action", "panic=pause"]
     qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)

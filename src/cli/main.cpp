@@ -31,6 +31,8 @@ struct ScanArgs {
   std::optional<uint64_t> section;
   std::string pfn_range;
   std::string scratch_dir = "/tmp";
+  std::string btf_file;       // live: /sys/kernel/btf/vmlinux
+  std::string kallsyms_file;  // live: /proc/kallsyms
 };
 
 int run_scan(const ScanArgs& a) {
@@ -63,6 +65,8 @@ int run_scan(const ScanArgs& a) {
   LayoutOptions layout;
   layout.vmlinux = a.vmlinux;
   layout.allow_btf = !a.no_btf;
+  if (a.vmlinux.empty() && !a.btf_file.empty() && access(a.btf_file.c_str(), R_OK) == 0) layout.btf_file = a.btf_file;
+  if (!a.kallsyms_file.empty() && access(a.kallsyms_file.c_str(), R_OK) == 0) layout.kallsyms_file = a.kallsyms_file;
   auto result = scan_target(**target, layout, options);
   if (!result) return fail(std::move(result.error()).with_context(a.dump), exit_for_error(result.error()));
   if (a.json) std::cout << render_json(*result).dump(2) << "\n";
@@ -89,6 +93,19 @@ int main(int argc, char** argv) {
   scan->add_option("--section", a.section, "scan only this section number");
   scan->add_option("--pfns", a.pfn_range, "scan only pfns START-END (end exclusive)");
   scan->add_option("--scratch-dir", a.scratch_dir, "where a flattened dump is rearranged (default /tmp)");
+  ScanArgs live;
+  live.dump = "/proc/kcore";
+  live.btf_file = "/sys/kernel/btf/vmlinux";
+  live.kallsyms_file = "/proc/kallsyms";
+  auto* live_cmd = app.add_subcommand("live", "scan the running kernel through /proc/kcore (read-only; needs root)");
+  live_cmd->add_option("--vmlinux", live.vmlinux, "vmlinux with DWARF; default: the kernel's BTF");
+  live_cmd->add_option("--btf", live.btf_file, "BTF of the running kernel (default /sys/kernel/btf/vmlinux)");
+  live_cmd->add_option("--kcore", live.dump, "the kcore to read (default /proc/kcore)");
+  live_cmd->add_flag("--json", live.json, "JSON report (schema in README.md)");
+  live_cmd->add_flag("--full", live.full, "read every struct page of every online section");
+  live_cmd->add_flag("-v,--verbose", live.verbose, "show provenance of every layout fact, notes, every section");
+  live_cmd->add_option("--section", live.section, "scan only this section number");
+  live_cmd->add_option("--pfns", live.pfn_range, "scan only pfns START-END (end exclusive)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -100,5 +117,6 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (scan->parsed()) return run_scan(a);
+  if (live_cmd->parsed()) return run_scan(live);
   return kExitUsage;
 }

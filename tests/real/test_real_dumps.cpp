@@ -186,3 +186,63 @@ TEST(RealDumpDrgn, ZonesOfSampledPfnsEqualDrgns) {
 }
 
 }  // namespace
+
+namespace {
+
+// `pfnscan live` inside the same guest, in the bound and unbound states: the same findings as the
+// dumps of those states, types from /sys/kernel/btf/vmlinux, and nothing opened for writing
+// (strace of every open). As another user, a one-line refusal.
+TEST(RealLive, MatchesTheDumpsAndOpensNothingWritable) {
+  std::string dir = e2e::work_dir() + "/live";
+  auto boot = e2e::run({PFNSCAN_MAKE_DUMPS, "--live", PFNSCAN_BIN, dir});
+  ASSERT_EQ(boot.exit_code, 0) << boot.out << boot.err;
+  std::ifstream out(dir + "/live.out");
+  std::vector<json> reports;
+  std::string line;
+  while (std::getline(out, line))
+    if (!line.empty() && line[0] == '{') reports.push_back(json::parse(line));
+  ASSERT_EQ(reports.size(), 2u);
+  const char* states[] = {"6.1-fsdax-bound", "6.1-fsdax-unbound"};
+  for (int i = 0; i < 2; ++i) {
+    const json& r = reports[i];
+    SCOPED_TRACE(states[i]);
+    EXPECT_EQ(r.at("input").at("kind"), "kcore");
+    EXPECT_FALSE(r.at("partial").get<bool>()) << r.at("errors").dump();
+    std::string source;
+    for (const auto& p : r.at("provenance"))
+      if (p.at("fact") == "type information") source = p.at("source");
+    EXPECT_EQ(source, "btf");
+    auto dump = e2e::scan(dumps_dir() + "/" + states[i] + ".elf", {});
+    ASSERT_TRUE(dump.json.is_object());
+    auto key = [](const json& report) {
+      std::vector<std::string> k;
+      for (const auto& f : report.at("findings"))
+        k.push_back(fmt::format("{}-{} {} {}", f.at("start_pfn").get<uint64_t>(), f.at("end_pfn").get<uint64_t>(),
+                                f.at("category").get<std::string>(), f.at("page_kind").get<std::string>()));
+      return k;
+    };
+    EXPECT_EQ(key(r), key(dump.json));
+    EXPECT_FALSE(key(r).empty());
+  }
+  std::ifstream trace(dir + "/live.strace");
+  int opens = 0;
+  bool saw_kcore = false;
+  while (std::getline(trace, line)) {
+    if (line.find("open") == std::string::npos && line.find("truncate") == std::string::npos) continue;
+    ++opens;
+    EXPECT_EQ(line.find("truncate"), std::string::npos) << line;
+    for (const char* flag : {"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"})
+      EXPECT_EQ(line.find(flag), std::string::npos) << line;
+    saw_kcore |= line.find("\"/proc/kcore\", O_RDONLY") != std::string::npos;
+  }
+  EXPECT_GT(opens, 10);
+  EXPECT_TRUE(saw_kcore);
+  std::ifstream console(dir + "/live.console");
+  std::stringstream ss;
+  ss << console.rdbuf();
+  EXPECT_NE(ss.str().find("PFNSCAN-LIVE-NONROOT pfnscan: error: cannot open /proc/kcore: Permission denied (pfnscan live "
+                          "must run as root"),
+            std::string::npos);
+}
+
+}  // namespace

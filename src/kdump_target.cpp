@@ -83,6 +83,29 @@ class KdumpTarget final : public Target {
   VmcoreInfo info_;
 };
 
+// QEMU's kdump-* output carries a damaged header: utsname empty but for the machine, and a
+// sub-header phys_base that is not the kernel's. libkdumpfile prefers VMCOREINFO; say so.
+void note_header_damage(int fd, const VmcoreInfo& info, TargetDescription& description) {
+  unsigned char header[464] = {};
+  if (pread(fd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) return;
+  if (std::memcmp(header, "KDUMP   ", 8) != 0) return;
+  std::string release(reinterpret_cast<const char*>(header + 12 + 2 * 65), strnlen(reinterpret_cast<const char*>(header + 12 + 2 * 65), 65));
+  auto vi_release = info.get("OSRELEASE");
+  if (vi_release && release != *vi_release)
+    description.notes.push_back(fmt::format("dump header names release '{}', VMCOREINFO says '{}' (QEMU leaves the header's "
+                                            "utsname empty); trusted VMCOREINFO",
+                                            release, *vi_release));
+  int32_t block_size = 0;
+  std::memcpy(&block_size, header + 428, 4);
+  if (block_size <= 0 || block_size > (1 << 20)) return;
+  uint64_t sub_phys_base = 0;
+  if (pread(fd, &sub_phys_base, 8, block_size) != 8) return;
+  if (auto pb = info.number("phys_base"); pb && static_cast<uint64_t>(*pb) != sub_phys_base)
+    description.notes.push_back(fmt::format("kdump sub-header phys_base {:#x} disagrees with VMCOREINFO NUMBER(phys_base) "
+                                            "{:#x}; trusted VMCOREINFO",
+                                            sub_phys_base, static_cast<uint64_t>(*pb)));
+}
+
 std::string ctx_error(kdump_ctx_t* ctx, kdump_status st) {
   const char* e = kdump_get_err(ctx);
   return e ? e : kdump_strerror(st);
@@ -211,14 +234,7 @@ Result<std::unique_ptr<Target>> open_kdump_target(const std::string& path, const
     return fail(Errc::unsupported, fmt::format("{}: architecture {} is not supported (x86_64 only)", path, arch));
   }
   if (!arch_known) kdump_set_string_attr(ctx, KDUMP_ATTR_OSTYPE, "linux");
-  const char* release = nullptr;
-  if (kdump_get_string_attr(ctx, "linux.uts.release", &release) == KDUMP_OK && release) {
-    auto vi_release = info.get("OSRELEASE");
-    if (vi_release && *vi_release != release)
-      description.notes.push_back(fmt::format("dump header release '{}' differs from VMCOREINFO OSRELEASE '{}'; "
-                                              "trusted VMCOREINFO",
-                                              release, *vi_release));
-  }
+  note_header_damage(fd, info, description);
   return std::unique_ptr<Target>(new KdumpTarget(ctx, fd, std::move(description), std::move(info)));
 }
 

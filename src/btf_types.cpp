@@ -102,16 +102,13 @@ std::optional<uint64_t> BtfTypes::member_offset(std::string_view struct_name, st
   const struct btf_type* t = find_struct(btf_, struct_name);
   if (!t) return std::nullopt;
   uint64_t total = 0;
-  std::string_view rest = member;
-  while (!rest.empty()) {
-    std::size_t dot = rest.find('.');
-    std::string_view part = rest.substr(0, dot);
-    rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+  auto parts = split_member_path(member);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
     int32_t type_id = 0;
-    auto off = find_member(btf_, t, part, &type_id, 0);
+    auto off = find_member(btf_, t, parts[i], &type_id, 0);
     if (!off) return std::nullopt;
     total += *off;
-    if (!rest.empty()) {
+    if (i + 1 < parts.size()) {
       if (type_id <= 0) return std::nullopt;
       t = btf__type_by_id(btf_, static_cast<uint32_t>(type_id));
       if (!t) return std::nullopt;

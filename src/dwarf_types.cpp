@@ -116,16 +116,13 @@ std::optional<uint64_t> DwarfTypes::member_offset(std::string_view struct_name, 
   if (!die) return std::nullopt;
   Dwarf_Die current = *die;
   uint64_t total = 0;
-  std::string_view rest = member;
-  while (!rest.empty()) {
-    std::size_t dot = rest.find('.');
-    std::string_view part = rest.substr(0, dot);
-    rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+  auto parts = split_member_path(member);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
     Dwarf_Die type;
-    auto off = Impl::find_member(&current, part, &type, 0);
+    auto off = Impl::find_member(&current, parts[i], &type, 0);
     if (!off) return std::nullopt;
     total += *off;
-    if (!rest.empty()) {
+    if (i + 1 < parts.size()) {
       if (!Impl::is_aggregate(&type)) return std::nullopt;
       current = type;
     }

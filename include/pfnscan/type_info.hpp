@@ -7,10 +7,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pfnscan/provenance.hpp"
 
 namespace pfnscan {
+
+// "a.b.c" -> {"a", "b", "c"}: the named members a member path walks through.
+inline std::vector<std::string_view> split_member_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    std::size_t dot = path.find('.');
+    parts.push_back(path.substr(0, dot));
+    path = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+  }
+  return parts;
+}
 
 class TypeInfo {
  public:

@@ -287,6 +287,20 @@ class Machine {
     throw std::runtime_error("unknown memory op " + op.op);
   }
 
+  // sparse_add_section(): a section that did not exist is created (present, with a memmap, its
+  // own usage); the subsections of [start, end) get a memmap and their bits.
+  Section& add_subsections(uint64_t nr, uint64_t start, uint64_t end) {
+    bool created = !sections_.count(nr);
+    Section& sec = sections_[nr];
+    if (created) {
+      sec.present = sec.has_mem_map = true;
+      sec.usage_phys = alloc(p_.usage_size(), 64);
+    }
+    populate_subsections(sec, nr, start, end);
+    set_sub_bits(sec, nr, start, end, true);
+    return sec;
+  }
+
   void memremap(const Op& op) {
     require_subsection_aligned(op);
     if (!p_.zone_device) throw std::runtime_error("memremap needs a profile with CONFIG_ZONE_DEVICE");
@@ -301,14 +315,7 @@ class Machine {
       pgmap_va_ = direct_va(pa);
     }
     for (uint64_t nr = op.start / kPagesPerSection; nr <= (op.end - 1) / kPagesPerSection; ++nr) {
-      bool created = !sections_.count(nr);
-      Section& sec = sections_[nr];
-      if (created) {
-        sec.present = sec.has_mem_map = true;
-        sec.usage_phys = alloc(p_.usage_size(), 64);
-      }
-      populate_subsections(sec, nr, op.start, op.end);
-      set_sub_bits(sec, nr, op.start, op.end, true);
+      Section& sec = add_subsections(nr, op.start, op.end);
       uint64_t section_start = nr * kPagesPerSection;
       // 5.3-5.5 / 5.4.y: sparse_add_section() "aligns" the memmap with pfn_to_kaddr() when the
       // hot-add does not begin at the section start.
@@ -345,14 +352,7 @@ class Machine {
     ram_.emplace_back(op.start, op.end);
     max_pfn_ = std::max(max_pfn_, op.end);
     for (uint64_t nr = op.start / kPagesPerSection; nr <= (op.end - 1) / kPagesPerSection; ++nr) {
-      bool created = !sections_.count(nr);
-      Section& sec = sections_[nr];
-      if (created) {
-        sec.present = sec.has_mem_map = true;
-        sec.usage_phys = alloc(p_.usage_size(), 64);
-      }
-      populate_subsections(sec, nr, op.start, op.end);
-      set_sub_bits(sec, nr, op.start, op.end, true);
+      Section& sec = add_subsections(nr, op.start, op.end);
       if (op.online) sec.online = true;
     }
     for (uint64_t pfn = op.start; pfn < op.end; ++pfn) init_ram_page(pfn);

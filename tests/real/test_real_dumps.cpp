@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "harness.hpp"
@@ -149,12 +148,18 @@ TEST_P(RealDump, SectionTableEqualsCrash) {
   auto c = e2e::run({"timeout", "600", "crash", "-s", vmlinux_for(x.series), dump, "-i", cmds});
   ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
   std::map<uint64_t, std::string> crash_sections;
-  static const std::regex row(R"(^\s*(\d+)\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+([PMOED]+)\s+(\d+)\s*$)");
+  // Rows of `kmem -n`: NR SECTION CODED_MEM_MAP MEM_MAP STATE PFN
+  auto digits = [](const std::string& t) { return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos; };
   std::istringstream in(c.out);
   std::string line;
   while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_match(line, m, row)) crash_sections[std::stoull(m[1])] = m[2].str() + " " + m[3].str();
+    std::istringstream ls(line);
+    std::vector<std::string> t;
+    for (std::string w; ls >> w;) t.push_back(w);
+    if (t.size() != 6 || !digits(t[0]) || !digits(t[5]) || t[4].find_first_not_of("PMOED") != std::string::npos ||
+        t[1].size() != 16 || t[2].size() != 16 || t[3].size() != 16)
+      continue;
+    crash_sections[std::stoull(t[0])] = t[4] + " " + t[5];
   }
   ASSERT_FALSE(crash_sections.empty()) << c.out;
   auto r = e2e::scan(dump, {});

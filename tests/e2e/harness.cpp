@@ -125,6 +125,12 @@ RunResult scan(const std::string& dump, const std::vector<std::string>& extra) {
   return run(argv);
 }
 
+std::string test_name(std::string text) {
+  for (char& c : text)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return text;
+}
+
 uint64_t as_u64(const nlohmann::json& v) {
   if (v.is_number()) return v.get<uint64_t>();
   return std::stoull(v.get<std::string>(), nullptr, 0);

@@ -33,5 +33,6 @@ std::string make_vmlinux(const std::string& scenario);
 RunResult scan(const std::string& dump, const std::vector<std::string>& extra);
 
 uint64_t as_u64(const nlohmann::json& v);  // accepts numbers and "0x..." strings
+std::string test_name(std::string text);    // a GoogleTest parameter name: [A-Za-z0-9_] only
 
 }  // namespace e2e

@@ -42,12 +42,7 @@ std::vector<std::tuple<std::string, std::string>> bad_cases() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Dumps, BadVmcoreinfo, ::testing::ValuesIn(bad_cases()), [](const auto& p) {
-  std::string n = std::get<0>(p.param) + "_" + std::get<1>(p.param);
-  for (char& c : n)
-    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Dumps, BadVmcoreinfo, ::testing::ValuesIn(bad_cases()), [](const auto& p) { return e2e::test_name(std::get<0>(p.param) + "_" + std::get<1>(p.param)); });
 
 std::string copy_prefix(const std::string& src, uint64_t bytes, const std::string& name) {
   std::string dst = e2e::work_dir() + "/" + name;

@@ -60,11 +60,6 @@ TEST_P(Makedumpfile, FilteredDumpsScanTheSame) {
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Makedumpfile,
                          ::testing::Values("collision-mapped-5.10", "quirk-5.4", "collision-6.1", "hotadd-partial-5.10"),
-                         [](const auto& p) {
-                           std::string n = p.param;
-                           for (char& c : n)
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+                         [](const auto& p) { return e2e::test_name(p.param); });
 
 }  // namespace

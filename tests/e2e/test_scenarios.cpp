@@ -132,11 +132,6 @@ std::vector<std::tuple<std::string, std::string>> all_cases() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Dumps, ScenarioTest, ::testing::ValuesIn(all_cases()), [](const auto& p) {
-  std::string n = std::get<0>(p.param) + "_" + std::get<1>(p.param);
-  for (char& c : n)
-    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Dumps, ScenarioTest, ::testing::ValuesIn(all_cases()), [](const auto& p) { return e2e::test_name(std::get<0>(p.param) + "_" + std::get<1>(p.param)); });
 
 }  // namespace

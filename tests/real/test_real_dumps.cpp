@@ -184,12 +184,7 @@ std::vector<std::tuple<Expectation, std::string>> cases() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Debian, RealDump, ::testing::ValuesIn(cases()), [](const auto& p) {
-  std::string n = std::get<0>(p.param).file + "_" + std::get<1>(p.param);
-  for (char& c : n)
-    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Debian, RealDump, ::testing::ValuesIn(cases()), [](const auto& p) { return e2e::test_name(std::get<0>(p.param).file + "_" + std::get<1>(p.param)); });
 
 // drgn (0.0.22 opens the makedumpfile dumps): the zone of sampled pfns read through drgn's own
 // pfn_to_page() and debug info equals the zone pfnscan reports.

@@ -8,6 +8,7 @@
 #       bound and unbound states, and writes OUTDIR/live.out (JSON reports) and OUTDIR/live.strace
 # Downloads go to ${PFNSCAN_CACHE:-~/.cache/pfnscan} and are reused. KERNELS="6.1 5.10" by default.
 set -euo pipefail
+log() { echo "make-dumps: $*" >&2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 LIVE_BIN=""
@@ -26,9 +27,10 @@ if [ -z "$LIVE_BIN" ] && [ -f "$OUT/.complete" ] && [ "$(cat "$OUT/.complete")" 
   exit 0
 fi
 rm -f "$OUT/.complete"
+# Dumps of an earlier run are not mixed with this run's (each boot has its own KASLR layout).
+[ -n "$LIVE_BIN" ] || rm -f "$OUT"/*.elf "$OUT"/*.kdump "$OUT"/*.mdf31 "$OUT"/*.mdf31.log "$OUT"/*.console
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-log() { echo "make-dumps: $*" >&2; }
 
 need=()
 for p in qemu-system-x86 busybox-static kmod cpio makedumpfile crash python3-drgn strace; do
@@ -178,7 +180,6 @@ mv "$manifest.tmp" "$manifest"
 # makedumpfile's filtered, compressed dumps of every ELF dump.
 for elf in "$OUT"/*.elf; do
   mdf="${elf%.elf}.mdf31"
-  [ -f "$mdf" ] && continue
   "$HERE/elf_for_makedumpfile.py" "$elf" "$WORK/for-makedumpfile.elf"
   makedumpfile -c -d 31 "$WORK/for-makedumpfile.elf" "$mdf" >"$mdf.log" 2>&1 || { log "makedumpfile failed on $elf: $(tail -3 "$mdf.log")"; exit 1; }
   rm -f "$WORK/for-makedumpfile.elf"

@@ -8,17 +8,21 @@ std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 int exit_code_for(const ScanResult& result) {
   if (result.partial()) return kExitPartial;
-  return result.findings.empty() ? kExitClean : kExitFindings;
+  if (result.findings.empty()) return kExitClean;
+  return result.verdict.overall == Verdict::explained ? kExitExplained : kExitFindings;
+}
+
+int exit_code_for(const LogVerdict& verdict) {
+  return verdict.overall == Verdict::consistent || verdict.overall == Verdict::explained ? kExitFindings : kExitClean;
 }
 
 namespace {
-nlohmann::json subsection_map_json(const SectionState& s, unsigned nsub) {
+nlohmann::json subsection_map_json(const SectionState& s) {
   if (!s.subsections_known) return nullptr;
   std::string out;
   // Most significant word first, as one hex number.
   for (std::size_t i = s.subsection_words.size(); i-- > 0;)
     out += out.empty() ? fmt::format("{:x}", s.subsection_words[i]) : fmt::format("{:016x}", s.subsection_words[i]);
-  (void)nsub;
   return "0x" + out;
 }
 }  // namespace
@@ -43,7 +47,6 @@ nlohmann::json render_json(const ScanResult& r) {
   json cats = json::object();
   for (const auto& [c, n] : r.by_category()) cats[category_name(c)] = {{"ranges", n.ranges}, {"pfns", n.pfns}};
   j["summary"] = {{"ranges", r.findings.size()}, {"pfns", r.total_pfns()}, {"by_category", cats}};
-  const unsigned nsub = L.subsections_per_section();
   json sections = json::array();
   for (const auto& s : r.sections.sections) {
     json js = {{"nr", s.nr},
@@ -51,7 +54,7 @@ nlohmann::json render_json(const ScanResult& r) {
                {"end_pfn", (s.nr + 1) * L.pages_per_section()},
                {"flags", s.flag_names()},
                {"raw_flags", hex(s.flag_bits)},
-               {"subsection_map", subsection_map_json(s, nsub)},
+               {"subsection_map", subsection_map_json(s)},
                {"usage", hex(s.usage)},
                {"memmap", hex(s.memmap)},
                {"memmap_check", memmap_check_name(s.memmap_check)}};
@@ -95,6 +98,8 @@ nlohmann::json render_json(const ScanResult& r) {
     prov.push_back({{"fact", p.name}, {"value", p.value}, {"source", source_name(p.source)}, {"detail", p.detail}, {"certain", p.certain}});
   j["provenance"] = std::move(prov);
   j["uncertainties"] = L.uncertainties;
+  j["verdict"] = render_verdict_json(r.verdict);
+  j["direct_map_base"] = r.direct_map_base ? json(hex(*r.direct_map_base)) : json(nullptr);
   j["layout"] = {{"section_size_bits", L.section_size_bits},
                  {"max_physmem_bits", L.max_physmem_bits},
                  {"sparsemem_extreme", L.sparsemem_extreme},

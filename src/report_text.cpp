@@ -35,6 +35,11 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
   out += fmt::format("mode: {}; {} present sections, {} online, {} examined, {} struct pages read\n",
                      r.full ? "full" : "quick", r.stats.sections_present, r.stats.sections_online,
                      r.stats.sections_examined, r.stats.memmap.struct_pages_read);
+  out += fmt::format("verdict: {} ({})\n", verdict_name(r.verdict.overall),
+                     !r.verdict.log_available ? "no kernel log in the dump"
+                     : r.verdict.incidents.empty()
+                         ? "no oops, BUG or panic in the kernel log"
+                         : fmt::format("{} oops/BUG/panic in the kernel log", r.verdict.incidents.size()));
   for (const auto& e : r.errors) out += "error: " + e + "\n";
   for (const auto& u : L.uncertainties) out += "uncertain: " + u + "\n";
 
@@ -94,12 +99,15 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
     out += "\n(poisoned or garbage struct pages that the fixed function also returns are searched with --full)\n";
   }
 
+  if (!r.verdict.incidents.empty() || !r.verdict.notes.empty()) out += "\n" + render_verdict_text(r.verdict, options);
+
   if (options.verbose) {
     out += fmt::format("\ninput: {} ({})\n", r.target.path, r.target.format);
     for (const auto& n : r.target.notes) out += "  note: " + n + "\n";
     for (const auto& n : r.sections.notes) out += "  note: " + n + "\n";
     if (r.sections.vmemmap_base)
       out += fmt::format("vmemmap base {:#x} (from {})\n", *r.sections.vmemmap_base, r.sections.vmemmap_source);
+    if (r.direct_map_base) out += fmt::format("direct map base {:#x} (from {})\n", *r.direct_map_base, r.direct_map_source);
     out += "\nprovenance:\n";
     for (const auto& p : L.provenance)
       out += fmt::format("  {:<42} {:<28} [{}{}] {}\n", p.name, p.value, source_name(p.source), p.certain ? "" : ", uncertain",

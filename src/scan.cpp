@@ -1,4 +1,5 @@
 #include "pfnscan/scan.hpp"
+#include "pfnscan/panic_analysis.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -239,6 +240,14 @@ Result<ScanResult> scan_target(Target& target, const LayoutOptions& layout_optio
     }
   ScanResult result = scan_sections(target, layout, std::move(*table), options);
   if (result.target.live) confirm_live(target, layout, vmemmap_hint, options, result);
+  // page_offset_base (CONFIG_RANDOMIZE_MEMORY) maps direct-map addresses in an oops to pfns.
+  if (auto hit = resolved->symbols->find("page_offset_base"); hit && hit->from != "VMCOREINFO") {
+    if (auto value = target.read_u64(AddressSpace::kernel_virtual, hit->address); value && is_kernel_address(*value)) {
+      result.direct_map_base = *value;
+      result.direct_map_source = "page_offset_base (" + hit->from + ")";
+    }
+  }
+  if (options.judge_log) result.verdict = judge_dump_log(target, result);
   return result;
 }
 

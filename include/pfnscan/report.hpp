@@ -17,6 +17,10 @@ struct ReportOptions {
 std::string render_text(const ScanResult& result, const ReportOptions& options);
 nlohmann::json render_json(const ScanResult& result);
 
+// The verdict section of `scan` and the whole of `explain`.
+std::string render_verdict_text(const LogVerdict& verdict, const ReportOptions& options);
+nlohmann::json render_verdict_json(const LogVerdict& verdict);
+
 // Exit codes (README "Exit codes").
 enum ExitCode : int {
   kExitClean = 0,        // scanned completely, nothing found
@@ -24,8 +28,11 @@ enum ExitCode : int {
   kExitUnreadable = 2,   // input unreadable or corrupt: no report
   kExitUsage = 3,        // usage error
   kExitPartial = 4,      // part of the dump could not be read: the report is partial
+  kExitExplained = 5,    // findings present, and an oops in the dump's log is explained by them
 };
 int exit_code_for(const ScanResult& result);
+// `explain`: 0 no oops or only unrelated ones, 1 an oops consistent with this bug.
+int exit_code_for(const LogVerdict& verdict);
 
 std::string hex(uint64_t v);
 

@@ -13,6 +13,7 @@
 #include "pfnscan/layout.hpp"
 #include "pfnscan/sections.hpp"
 #include "pfnscan/target.hpp"
+#include "pfnscan/verdict.hpp"
 
 namespace pfnscan {
 
@@ -22,6 +23,8 @@ struct ScanOptions {
   std::optional<std::pair<uint64_t, uint64_t>> pfn_range;  // [first, end)
   // Called after each online section: (sections done, online sections in all).
   std::function<void(uint64_t, uint64_t)> progress;
+  // Read the kernel log and judge its oopses against the findings (scan_target only).
+  bool judge_log = true;
 };
 
 struct CategoryCount {
@@ -48,6 +51,9 @@ struct ScanResult {
   std::vector<std::string> errors;   // non-empty: the report is partial
   bool full = false;
   ScanStats stats;
+  std::optional<uint64_t> direct_map_base;   // page_offset_base, when symbols give it
+  std::string direct_map_source;
+  LogVerdict verdict;                         // the kernel log's oopses against the findings
 
   bool partial() const { return !errors.empty(); }
   uint64_t total_pfns() const;

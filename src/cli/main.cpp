@@ -5,7 +5,12 @@
 #include <iostream>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "pfnscan/kdump_target.hpp"
+#include "pfnscan/kernel_log.hpp"
+#include "pfnscan/panic_analysis.hpp"
 #include "pfnscan/report.hpp"
 #include "pfnscan/scan.hpp"
 #include "pfnscan/vmcoreinfo.hpp"
@@ -75,6 +80,64 @@ int run_scan(const ScanArgs& a) {
   return exit_code_for(*result);
 }
 
+struct LogArgs {
+  std::string dump;
+  std::string scratch_dir = "/tmp";
+  bool levels = false;
+  bool caller = false;
+  bool no_timestamps = false;
+};
+
+int run_log(const LogArgs& a) {
+  KdumpOpenOptions open_options;
+  open_options.scratch_dir = a.scratch_dir;
+  auto target = open_kdump_target(a.dump, open_options);
+  if (!target) return fail(target.error(), exit_for_error(target.error()));
+  auto log = read_kernel_log(**target);
+  if (!log) return fail(std::move(log.error()).with_context("reading the kernel log of " + a.dump), kExitUnreadable);
+  std::cout << render_log(*log, LogFormat{a.levels, a.caller, !a.no_timestamps});
+  for (const auto& n : log->notes) std::fprintf(stderr, "pfnscan: log: %s\n", n.c_str());
+  return kExitClean;
+}
+
+struct ExplainArgs {
+  std::string file;
+  bool json = false;
+  bool verbose = false;
+};
+
+int run_explain(const ExplainArgs& a) {
+  std::string text;
+  if (a.file == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    text = ss.str();
+  } else {
+    std::ifstream in(a.file, std::ios::binary);
+    if (!in) return fail(Error(Errc::io, "cannot open " + a.file), kExitUnreadable);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+    if (in.bad()) return fail(Error(Errc::io, "cannot read " + a.file), kExitUnreadable);
+  }
+  if (text.find('\0') != std::string::npos)
+    return fail(Error(Errc::format, a.file + " is not log text (it holds NUL bytes; for a vmcore use `pfnscan scan`)"), kExitUnreadable);
+  LogVerdict v = judge_log_text(text, a.file);
+  if (a.json) {
+    nlohmann::json j = {{"schema_version", kJsonSchemaVersion},
+                        {"tool", {{"name", "pfnscan"}, {"version", PFNSCAN_VERSION}}},
+                        {"input", {{"kind", "log"}, {"path", a.file}}},
+                        {"verdict", render_verdict_json(v)}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << fmt::format("pfnscan explain: {} ({})\n", verdict_name(v.overall),
+                             v.incidents.empty() ? std::string("no oops, BUG or panic in the log")
+                                                 : fmt::format("{} oops/BUG/panic", v.incidents.size()));
+    std::cout << render_verdict_text(v, ReportOptions{a.verbose});
+  }
+  return exit_code_for(v);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,6 +169,18 @@ int main(int argc, char** argv) {
   live_cmd->add_flag("-v,--verbose", live.verbose, "show provenance of every layout fact, notes, every section");
   live_cmd->add_option("--section", live.section, "scan only this section number");
   live_cmd->add_option("--pfns", live.pfn_range, "scan only pfns START-END (end exclusive)");
+  LogArgs log_args;
+  auto* log_cmd = app.add_subcommand("log", "print the kernel log of a vmcore as crash's `log` does (no vmlinux needed)");
+  log_cmd->add_option("VMCORE", log_args.dump, "the dump")->required();
+  log_cmd->add_flag("-m,--levels", log_args.levels, "show each record's log level as <N>");
+  log_cmd->add_flag("-c,--caller", log_args.caller, "show the caller id ([  T123] task or [  C1] CPU), when recorded");
+  log_cmd->add_flag("-t,--no-timestamps", log_args.no_timestamps, "omit timestamps");
+  log_cmd->add_option("--scratch-dir", log_args.scratch_dir, "where a flattened dump is rearranged (default /tmp)");
+  ExplainArgs explain_args;
+  auto* explain_cmd = app.add_subcommand("explain", "judge oopses in kernel log text alone (dmesg, syslog, journal, netconsole)");
+  explain_cmd->add_option("LOGFILE", explain_args.file, "the log ('-' for stdin)")->required();
+  explain_cmd->add_flag("--json", explain_args.json, "JSON (the \"verdict\" object of the scan report)");
+  explain_cmd->add_flag("-v,--verbose", explain_args.verbose, "call traces and every address read");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -118,5 +193,7 @@ int main(int argc, char** argv) {
   }
   if (scan->parsed()) return run_scan(a);
   if (live_cmd->parsed()) return run_scan(live);
+  if (log_cmd->parsed()) return run_log(log_args);
+  if (explain_cmd->parsed()) return run_explain(explain_args);
   return kExitUsage;
 }

@@ -456,30 +456,62 @@ class Machine {
       write(image_phys(kOffUts + p_.uts_name_offset + static_cast<uint64_t>(i) * 65), fields[i],
             std::min<std::size_t>(std::strlen(fields[i]), 64));
     if (p_.kallsyms_in_vmcoreinfo) write_kallsyms_and_btf();
-    if (p_.printk_ringbuffer) write_printk_ringbuffer();
+    const bool ringbuffer = s_.log_layout.empty() ? p_.printk_ringbuffer : s_.log_layout == "ringbuffer";
+    if (ringbuffer) write_printk_ringbuffer();
     else write_log_buf();
   }
 
   // --- the kernel log ---------------------------------------------------------------------------
   std::vector<std::pair<std::string, std::string>> log_lines_;
 
+  // {page:PFN} -> the struct page address of PFN as %px prints it; {direct:PFN} -> its direct-map address.
+  std::string fill_addresses(std::string text) const {
+    for (const char* kind : {"{page:", "{direct:"}) {
+      std::size_t at;
+      while ((at = text.find(kind)) != std::string::npos) {
+        std::size_t close = text.find('}', at);
+        if (close == std::string::npos) throw std::runtime_error("unterminated placeholder in log text");
+        std::size_t colon = text.find(':', at);
+        uint64_t pfn = std::stoull(text.substr(colon + 1, close - colon - 1), nullptr, 0);
+        uint64_t addr = kind[1] == 'p' ? vmemmap_base_ + pfn * kStructPage : direct_va(pfn * kPage);
+        text.replace(at, close - at + 1, fmt::format("{:016x}", addr));
+      }
+    }
+    return text;
+  }
+  std::vector<LogRecord> filled_log() const {
+    std::vector<LogRecord> log = s_.log;
+    for (auto& r : log) r.text = fill_addresses(r.text);
+    return log;
+  }
+
   // Pre-5.10: variable-length struct printk_log records in __log_buf (kernel/printk/printk.c).
   void write_log_buf() {
     const uint64_t buf_len = 1 << 17;
     const uint64_t buf = image_phys(kOffLog + 0x1000);
+    // struct printk_log: 16 bytes, 20 with caller_id (v5.1+, CONFIG_PRINTK_CALLER); packed, aligned(4)
+    const uint64_t hdr = s_.log_caller_ids ? 20 : 16;
     uint64_t idx = 0;
-    for (const auto& r : s_.log) {
-      uint64_t len = (16 + r.text.size() + 3) & ~uint64_t{3};  // LOG_ALIGN 4: packed, aligned(4)
-      if (idx + len + 16 > buf_len) throw std::runtime_error("log too long for the synthetic log_buf");
-      uint8_t h[16] = {};
+    const auto log = filled_log();
+    for (std::size_t i = 0; i < log.size(); ++i) {
+      const auto& r = log[i];
+      uint64_t len = (hdr + r.text.size() + 3) & ~uint64_t{3};  // LOG_ALIGN 4
+      if (idx + len + hdr > buf_len) throw std::runtime_error("log too long for the synthetic log_buf");
+      uint8_t h[20] = {};
       std::memcpy(h, &r.ts_nsec, 8);
       uint16_t l16 = static_cast<uint16_t>(len), t16 = static_cast<uint16_t>(r.text.size());
       std::memcpy(h + 8, &l16, 2);
       std::memcpy(h + 10, &t16, 2);
       h[14] = static_cast<uint8_t>(r.facility);
-      h[15] = static_cast<uint8_t>(0x2 | (r.level << 5));  // flags LOG_NEWLINE, level in the top 3 bits
-      write(buf + idx, h, 16);
-      write(buf + idx + 16, r.text.data(), r.text.size());
+      // LOG_NEWLINE unless the next record continues this line; LOG_CONT on a continuation
+      const bool continued = i + 1 < log.size() && log[i + 1].cont;
+      h[15] = static_cast<uint8_t>((continued ? 0 : 0x2) | (r.cont ? 0x8 : 0) | (r.level << 5));
+      if (s_.log_caller_ids) {
+        uint32_t c = r.caller_id.value_or(1);
+        std::memcpy(h + 16, &c, 4);
+      }
+      write(buf + idx, h, hdr);
+      write(buf + idx + hdr, r.text.data(), r.text.size());
       idx += len;
     }
     const uint64_t vars = image_phys(kOffLog);
@@ -492,9 +524,10 @@ class Machine {
     auto sym = [&](uint64_t off) { return fmt::format("{:x}", image_va(kOffLog) + off); };
     log_lines_ = {{"SYMBOL(log_buf)", sym(0)},        {"SYMBOL(log_buf_len)", sym(8)},
                   {"SYMBOL(log_first_idx)", sym(12)}, {"SYMBOL(clear_idx)", sym(20)},
-                  {"SYMBOL(log_next_idx)", sym(16)},  {"SIZE(printk_log)", "16"},
+                  {"SYMBOL(log_next_idx)", sym(16)},  {"SIZE(printk_log)", std::to_string(hdr)},
                   {"OFFSET(printk_log.ts_nsec)", "0"}, {"OFFSET(printk_log.len)", "8"},
                   {"OFFSET(printk_log.text_len)", "10"}, {"OFFSET(printk_log.dict_len)", "12"}};
+    if (s_.log_caller_ids) log_lines_.push_back({"OFFSET(printk_log.caller_id)", "16"});
   }
 
   // 5.10+: the lockless printk ringbuffer (896fbe20b4e2), kernel/printk/printk_ringbuffer.h.
@@ -505,10 +538,16 @@ class Machine {
     const uint64_t prb_var = rb + 0x100;                      // struct printk_ringbuffer *prb
     const uint64_t clear_seq = rb + 0x200;
     const uint64_t descs = rb + 0x1000, infos = descs + count * 24, text = rb + 0x10000;
-    if (s_.log.size() > count) throw std::runtime_error("log too long for the synthetic ringbuffer");
+    // v5.10+: a KERN_CONT fragment extends the caller's last record (prb_reserve_in_last)
+    std::vector<LogRecord> log;
+    for (auto& r : filled_log()) {
+      if (r.cont && !log.empty()) log.back().text += r.text;
+      else log.push_back(r);
+    }
+    if (log.size() > count) throw std::runtime_error("log too long for the synthetic ringbuffer");
     uint64_t lpos = 0;
-    for (std::size_t id = 0; id < s_.log.size(); ++id) {
-      const auto& r = s_.log[id];
+    for (std::size_t id = 0; id < log.size(); ++id) {
+      const auto& r = log[id];
       uint64_t blk = (8 + r.text.size() + 7) & ~uint64_t{7};
       if (lpos + blk > size) throw std::runtime_error("log too long for the synthetic text ring");
       write_u64(text + lpos, id);
@@ -525,13 +564,15 @@ class Machine {
       uint8_t fac = static_cast<uint8_t>(r.facility), fl = static_cast<uint8_t>(0x2 | (r.level << 5));
       write(in + 18, &fac, 1);
       write(in + 19, &fl, 1);
+      uint32_t caller = r.caller_id.value_or(1);  // the ringbuffer always records the caller
+      write(in + 20, &caller, 4);
       lpos += blk;
     }
     uint32_t cb = count_bits, sb = size_bits;
     write(rb, &cb, 4);                              // desc_ring.count_bits
     write_u64(rb + 8, image_va(kOffLog + 0x1000));  // desc_ring.descs
     write_u64(rb + 16, image_va(kOffLog + 0x1000 + count * 24));  // desc_ring.infos
-    write_u64(rb + 24, s_.log.empty() ? 0 : s_.log.size() - 1);   // desc_ring.head_id
+    write_u64(rb + 24, log.empty() ? 0 : log.size() - 1);   // desc_ring.head_id
     write_u64(rb + 32, 0);                                         // desc_ring.tail_id
     write(rb + 40, &sb, 4);                         // text_data_ring.size_bits
     write_u64(rb + 48, image_va(kOffLog + 0x10000));// text_data_ring.data

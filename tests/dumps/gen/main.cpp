@@ -4,6 +4,7 @@
 //   pfnscan-mkdump SCENARIO.json --emit-c OUT.c      (kernel-like types for a DWARF "vmlinux")
 //   pfnscan-mkdump SCENARIO.json --print-expect      (the scenario's expected findings)
 //   pfnscan-mkdump SCENARIO.json --print-log         (the kernel log it writes, as dmesg shows it)
+//   --log-layout ringbuffer|log_buf                   (overrides the profile's printk layout)
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   std::string scenario_path = argv[1], out, format = "elf", emit_c, btf;
   dumpgen::WriteOptions w;
   bool print_expect = false, print_log = false;
+  std::string log_layout;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
       else if (a == "--btf") btf = next();
       else if (a == "--emit-c") emit_c = next();
       else if (a == "--print-expect") print_expect = true;
+      else if (a == "--log-layout") log_layout = next();
       else if (a == "--print-log") print_log = true;
       else throw std::runtime_error("unknown option " + a);
     } catch (const std::exception& e) {
@@ -47,6 +50,10 @@ int main(int argc, char** argv) {
   }
   try {
     dumpgen::Scenario s = dumpgen::load_scenario(scenario_path);
+    if (!log_layout.empty()) {
+      if (log_layout != "ringbuffer" && log_layout != "log_buf") throw std::runtime_error("--log-layout: ringbuffer or log_buf");
+      s.log_layout = log_layout;
+    }
     if (print_expect) {
       std::cout << s.expect.dump(2) << "\n";
       return 0;

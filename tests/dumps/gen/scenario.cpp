@@ -1,6 +1,9 @@
 #include "scenario.hpp"
 
+#include <cctype>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace dumpgen {
@@ -14,6 +17,52 @@ uint64_t number(const nlohmann::json& j, const char* key, uint64_t fallback = 0)
   throw std::runtime_error(std::string("field ") + key + " must be a number or a numeric string");
 }
 }  // namespace
+
+std::vector<LogRecord> parse_log_text(const std::string& text) {
+  std::vector<LogRecord> out;
+  std::istringstream in(text);
+  std::string line;
+  uint64_t last_ts = 0;
+  while (std::getline(in, line)) {
+    LogRecord r;
+    std::size_t i = 0;
+    if (line.size() > 2 && line[0] == '<' && std::isdigit(static_cast<unsigned char>(line[1])) && line[2] == '>') {
+      r.level = line[1] - '0';
+      i = 3;
+    }
+    bool stamped = false;
+    if (i < line.size() && line[i] == '[') {
+      std::size_t close = line.find(']', i);
+      std::string ts = line.substr(i + 1, close - i - 1);
+      std::size_t dot = ts.find('.');
+      if (close != std::string::npos && dot != std::string::npos) {
+        r.ts_nsec = std::stoull(ts.substr(0, dot)) * 1000000000 + std::stoull(ts.substr(dot + 1)) * 1000;
+        stamped = true;
+        i = close + 1;
+        if (i < line.size() && line[i] == ' ') ++i;
+      }
+    }
+    if (!stamped) r.ts_nsec = last_ts + 1000;
+    last_ts = r.ts_nsec;
+    if (i < line.size() && line[i] == '[') {  // caller id
+      std::size_t close = line.find(']', i);
+      std::string c = line.substr(i + 1, close - i - 1);
+      c.erase(0, c.find_first_not_of(' '));
+      if (close != std::string::npos && c.size() > 1 && (c[0] == 'T' || c[0] == 'C')) {
+        r.caller_id = static_cast<uint32_t>(std::stoul(c.substr(1))) | (c[0] == 'C' ? 0x80000000u : 0u);
+        i = close + 1;
+        if (i < line.size() && line[i] == ' ') ++i;
+      }
+    }
+    if (line.compare(i, 3, "<c>") == 0) {
+      r.cont = true;
+      i += 3;
+    }
+    r.text = line.substr(i);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 Scenario parse_scenario(const nlohmann::json& j) {
   Scenario s;
@@ -71,6 +120,10 @@ Scenario parse_scenario(const nlohmann::json& j) {
       s.log.push_back(std::move(rec));
     }
   }
+  s.log_layout = j.value("log_layout", "");
+  if (!s.log_layout.empty() && s.log_layout != "ringbuffer" && s.log_layout != "log_buf")
+    throw std::runtime_error("log_layout must be ringbuffer or log_buf");
+  s.log_caller_ids = j.value("log_caller_ids", false);
   if (j.contains("vmcoreinfo_override")) s.vmcoreinfo_override = j.at("vmcoreinfo_override");
   s.vmcoreinfo_garbage = j.value("vmcoreinfo_garbage", false);
   if (j.contains("expect")) s.expect = j.at("expect");
@@ -80,7 +133,20 @@ Scenario parse_scenario(const nlohmann::json& j) {
 Scenario load_scenario(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open scenario " + path);
-  return parse_scenario(nlohmann::json::parse(in));
+  nlohmann::json j = nlohmann::json::parse(in);
+  Scenario s = parse_scenario(j);
+  // "log_files": kernel log text appended after the boot log, relative to the scenario file.
+  if (j.contains("log_files")) {
+    for (const auto& f : j.at("log_files")) {
+      auto file = std::filesystem::path(path).parent_path() / f.get<std::string>();
+      std::ifstream lf(file);
+      if (!lf) throw std::runtime_error("cannot open log file " + file.string());
+      std::stringstream ss;
+      ss << lf.rdbuf();
+      for (auto& r : parse_log_text(ss.str())) s.log.push_back(std::move(r));
+    }
+  }
+  return s;
 }
 
 }  // namespace dumpgen

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,15 @@ struct LogRecord {
   uint64_t ts_nsec = 0;
   int level = 6;
   int facility = 0;
-  std::string text;
+  std::string text;          // may hold {page:PFN} / {direct:PFN}: the machine fills in its addresses
+  std::optional<uint32_t> caller_id;  // bit 31: CPU
+  bool cont = false;         // a KERN_CONT fragment the cont buffer did not merge (log_buf: own record)
 };
+
+// Kernel log text as dmesg/crash print it: "[ 1.234567] text", optionally "<N>" before the
+// timestamp, "[  T123]"/"[  C1]" after it, and "<c>" before the text for a continuation
+// fragment. Lines without a timestamp follow the previous one by 1 us.
+std::vector<LogRecord> parse_log_text(const std::string& text);
 
 struct Scenario {
   std::string name;
@@ -46,6 +54,8 @@ struct Scenario {
   nlohmann::json vmcoreinfo_override = nlohmann::json::object();  // KEY -> value, or null to drop
   bool vmcoreinfo_garbage = false;
   std::vector<LogRecord> log;       // the kernel log; a default boot log when the scenario has none
+  std::string log_layout;           // "", "ringbuffer" or "log_buf": overrides the profile's layout
+  bool log_caller_ids = false;      // log_buf records carry caller_id (CONFIG_PRINTK_CALLER, v5.1+)
   nlohmann::json expect;
 };
 

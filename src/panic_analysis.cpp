@@ -39,6 +39,8 @@ AddressMap address_map_for(const ScanResult& result) {
   map.direct_map_base = result.direct_map_base;
   map.max_pfn = uint64_t{1} << (result.layout.max_physmem_bits - result.layout.page_shift);
   map.zone_device = result.layout.page_flags.zone_device;
+  map.zones_pgshift = result.layout.page_flags.zones_pgshift;
+  map.zones_width = result.layout.page_flags.zones_width;
   return map;
 }
 

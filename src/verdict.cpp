@@ -83,8 +83,18 @@ LogVerdict judge_incidents(std::vector<Incident> incidents, const AddressMap& ma
     for (const auto& p : inc.pages) {
       if (p.poisoned || p.reason.find("PagePoisoned") != std::string::npos || (p.flags && *p.flags == ~uint64_t{0}))
         add_sig("poisoned_struct_page");
-      int device_zone = map.zone_device >= 0 ? map.zone_device : (map.from_dump ? -1 : 4);
-      if (p.zone && device_zone >= 0 && *p.zone == device_zone) add_sig("zone_device_page");
+      // the zone as dump_page() printed it (5.14+: "zone=N"), else decoded from the flags word
+      std::optional<int> zone = p.zone;
+      if (!zone && p.flags && *p.flags != ~uint64_t{0} && map.zones_width)
+        zone = static_cast<int>((*p.flags >> map.zones_pgshift) & ((uint64_t{1} << map.zones_width) - 1));
+      if (zone && map.zone_device >= 0 && *zone == map.zone_device) {
+        add_sig("zone_device_page");
+        if (!map.from_dump)
+          v.undecided.push_back(fmt::format("page flags {} read as ZONE_DEVICE assuming the distro x86_64 page->flags layout "
+                                            "(zone in bits {}-{}, ZONE_DEVICE = {}); the dump's layout decides",
+                                            p.flags ? fmt::format("{:#x}", *p.flags) : "zone=" + std::to_string(*zone),
+                                            map.zones_pgshift, map.zones_pgshift + map.zones_width - 1, map.zone_device));
+      }
     }
     if (inc.fault_address && *inc.fault_address == kAllOnesCompoundHead) add_sig("all_ones_compound_head");
     bool near_null = inc.fault_address && *inc.fault_address < 0x10000;

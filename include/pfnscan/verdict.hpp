@@ -30,7 +30,11 @@ struct AddressMap {
   uint64_t struct_page_size = 64;
   std::optional<uint64_t> direct_map_base;   // page_offset_base
   uint64_t max_pfn = uint64_t{1} << (46 - 12);
-  int zone_device = -1;                      // zone index of ZONE_DEVICE, -1 unknown/absent
+  // page->flags zone field; without a dump: the distro x86_64 layout (NODES_SHIFT 10, 5 zones,
+  // no section bits with VMEMMAP), so ZONE_DEVICE = 4 in bits 51-53.
+  unsigned zones_pgshift = 51;
+  unsigned zones_width = 3;
+  int zone_device = 4;                       // zone index of ZONE_DEVICE, -1 absent
   bool from_dump = false;
 };
 

@@ -91,6 +91,11 @@ std::string make_dump(const std::string& scenario, const std::string& format) {
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   std::string path = fmt::format("{}/{}.{}", work_dir(), scenario, format);
   std::vector<std::string> argv = {PFNSCAN_MKDUMP_BIN, scenario_path(scenario), "-o", path};
+  std::string format_only = format;
+  if (auto plus = format.find('+'); plus != std::string::npos) {  // "elf+log_buf": the printk layout too
+    argv.insert(argv.end(), {"--log-layout", format.substr(plus + 1)});
+    format_only = format.substr(0, plus);
+  }
   nlohmann::json s = load_json(scenario_path(scenario));
   std::string profile = s.at("kernel").at("profile");
   if (profile.rfind("6.", 0) == 0) {
@@ -100,10 +105,11 @@ std::string make_dump(const std::string& scenario, const std::string& format) {
     if (!fs::exists(btf)) must({"pahole", "--btf_encode_detached=" + btf, vmlinux}, "pahole BTF encoding");
     argv.insert(argv.end(), {"--btf", btf});
   }
-  if (format == "flat-zlib") argv.insert(argv.end(), {"--format", "kdump-zlib", "--flattened"});
-  else if (format == "kdump-zlib-d1") argv.insert(argv.end(), {"--format", "kdump-zlib", "--exclude-zero"});
-  else if (format == "kdump-qemu") argv.insert(argv.end(), {"--format", "kdump-zlib", "--qemu-header"});
-  else argv.insert(argv.end(), {"--format", format});
+  const std::string& fmt_ = format_only;
+  if (fmt_ == "flat-zlib") argv.insert(argv.end(), {"--format", "kdump-zlib", "--flattened"});
+  else if (fmt_ == "kdump-zlib-d1") argv.insert(argv.end(), {"--format", "kdump-zlib", "--exclude-zero"});
+  else if (fmt_ == "kdump-qemu") argv.insert(argv.end(), {"--format", "kdump-zlib", "--qemu-header"});
+  else argv.insert(argv.end(), {"--format", fmt_});
   must(argv, "pfnscan-mkdump " + key);
   cache[key] = path;
   return path;

@@ -25,7 +25,7 @@ RunResult run(const std::vector<std::string>& argv);
 
 // Writes the dump of a scenario in a format; returns its path. Formats: elf, elf-kexec,
 // kdump-{none,zlib,lzo,snappy,zstd}, flat-zlib (flattened), kdump-zlib-d1 (zero pages excluded),
-// kdump-qemu (QEMU's damaged header).
+// kdump-qemu (QEMU's damaged header); "+log_buf" / "+ringbuffer" appended picks the printk layout.
 std::string make_dump(const std::string& scenario, const std::string& format);
 // Compiles the scenario's kernel-like types with -g; returns the vmlinux path.
 std::string make_vmlinux(const std::string& scenario);

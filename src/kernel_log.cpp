@@ -136,7 +136,10 @@ Result<KernelLog> read_ringbuffer(Target& target, const VmcoreInfo& vi) {
   } else {
     dump_record(id);
   }
-  if (skipped) log.notes.push_back(fmt::format("{} descriptors not committed (in use or reusable) were skipped", skipped));
+  if (skipped)
+    log.notes.push_back(fmt::format("{} descriptor(s) between tail and head not committed (still being written, or reused): "
+                                    "skipped, as crash and makedumpfile do",
+                                    skipped));
   return log;
 }
 

@@ -12,6 +12,8 @@ int exit_code_for(const ScanResult& result) {
   return result.verdict.overall == Verdict::explained ? kExitExplained : kExitFindings;
 }
 
+int exit_code_for_error(const Error& e) { return e.code() == Errc::usage ? kExitUsage : kExitUnreadable; }
+
 int exit_code_for(const LogVerdict& verdict) {
   return verdict.overall == Verdict::consistent || verdict.overall == Verdict::explained ? kExitFindings : kExitClean;
 }

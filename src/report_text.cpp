@@ -99,7 +99,8 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
     out += "\n(poisoned or garbage struct pages that the fixed function also returns are searched with --full)\n";
   }
 
-  if (!r.verdict.incidents.empty() || !r.verdict.notes.empty()) out += "\n" + render_verdict_text(r.verdict, options);
+  if (!r.verdict.incidents.empty() || (options.verbose && !r.verdict.notes.empty()))
+    out += "\n" + render_verdict_text(r.verdict, options);
 
   if (options.verbose) {
     out += fmt::format("\ninput: {} ({})\n", r.target.path, r.target.format);

@@ -10,7 +10,8 @@ std::string frame_text(const StackFrame& f) { return (f.reliable ? "" : "? ") + 
 
 std::string render_verdict_text(const LogVerdict& v, const ReportOptions& options) {
   std::string out;
-  for (const auto& n : v.notes) out += "log note: " + n + "\n";
+  if (options.verbose || !v.log_available)
+    for (const auto& n : v.notes) out += "log note: " + n + "\n";
   for (std::size_t i = 0; i < v.incidents.size(); ++i) {
     const Incident& inc = v.incidents[i];
     const IncidentVerdict& iv = v.verdicts[i];

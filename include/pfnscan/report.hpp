@@ -15,6 +15,8 @@ struct ReportOptions {
 };
 
 std::string render_text(const ScanResult& result, const ReportOptions& options);
+// crash's style: upper-case headers, columns that fit 80 characters.
+std::string render_compact_text(const ScanResult& result, const ReportOptions& options);
 nlohmann::json render_json(const ScanResult& result);
 
 // The verdict section of `scan` and the whole of `explain`.
@@ -31,6 +33,7 @@ enum ExitCode : int {
   kExitExplained = 5,    // findings present, and an oops in the dump's log is explained by them
 };
 int exit_code_for(const ScanResult& result);
+int exit_code_for_error(const Error& error);  // usage errors 3, everything else 2
 // `explain`: 0 no oops or only unrelated ones, 1 an oops consistent with this bug.
 int exit_code_for(const LogVerdict& verdict);
 

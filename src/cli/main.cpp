@@ -24,7 +24,7 @@ int fail(const Error& error, int code) {
   return code;
 }
 
-int exit_for_error(const Error& e) { return e.code() == Errc::usage ? kExitUsage : kExitUnreadable; }
+int exit_for_error(const Error& e) { return exit_code_for_error(e); }
 
 struct ScanArgs {
   std::string dump;

@@ -160,7 +160,7 @@ TEST_P(RealDump, FindingsAreWhatTheLayoutImplies) {
 }
 
 struct CrashOutput {
-  std::string kmem_n, log, session;
+  std::string kmem_n, log, plugin_json, plugin_text, session;
   int exit_code = -1;
 };
 
@@ -170,7 +170,9 @@ const CrashOutput& crash_on(const Expectation& x, const std::string& dump) {
   if (auto it = cache.find(dump); it != cache.end()) return it->second;
   std::string base = e2e::work_dir() + "/" + e2e::test_name(fs::path(dump).filename().string());
   std::string cmds = base + ".cmd";
-  std::ofstream(cmds) << "kmem -n > " << base << ".kmem-n\nlog > " << base << ".log\nquit\n";
+  std::ofstream(cmds) << "kmem -n > " << base << ".kmem-n\nlog > " << base << ".log\n"
+                      << "extend " << PFNSCAN_CRASH_EXTENSION << "\npfnscan -j > " << base << ".plugin.json\npfnscan > " << base
+                      << ".plugin.txt\nquit\n";
   auto c = e2e::run({"timeout", "600", "crash", "-s", vmlinux_for(x.series), dump, "-i", cmds});
   auto slurp = [](const std::string& path) {
     std::ifstream in(path);
@@ -178,7 +180,8 @@ const CrashOutput& crash_on(const Expectation& x, const std::string& dump) {
     ss << in.rdbuf();
     return ss.str();
   };
-  CrashOutput out{slurp(base + ".kmem-n"), slurp(base + ".log"), c.out + c.err, c.exit_code};
+  CrashOutput out{slurp(base + ".kmem-n"), slurp(base + ".log"), slurp(base + ".plugin.json"), slurp(base + ".plugin.txt"),
+                  c.out + c.err, c.exit_code};
   return cache[dump] = out;
 }
 
@@ -193,6 +196,32 @@ void expect_log_equals_crash(const CrashOutput& c, const std::string& dump) {
   EXPECT_EQ(count(ours.out), count(c.log));
 }
 
+// The crash extension (`extend pfnscan.so; pfnscan -j`) reads through crash and must report what
+// the CLI reports with the same vmlinux: findings, section table, verdict.
+void expect_plugin_equals_cli(const CrashOutput& c, const std::string& dump, const std::string& vmlinux) {
+  ASSERT_FALSE(std::string(PFNSCAN_CRASH_EXTENSION).empty()) << "the crash extension was not built (PFNSCAN_PLUGINS=OFF?)";
+  ASSERT_NE(c.session.find("pfnscan.so: shared object loaded"), std::string::npos) << c.session;
+  json plugin = json::parse(c.plugin_json, nullptr, false);
+  ASSERT_TRUE(plugin.is_object()) << c.plugin_json << c.session;
+  auto cli = e2e::scan(dump, {"--vmlinux", vmlinux});
+  ASSERT_TRUE(cli.json.is_object()) << cli.err;
+  EXPECT_EQ(plugin.at("findings"), cli.json.at("findings"));
+  EXPECT_EQ(plugin.at("sections"), cli.json.at("sections"));
+  EXPECT_EQ(plugin.at("summary"), cli.json.at("summary"));
+  EXPECT_EQ(plugin.at("verdict").at("overall"), cli.json.at("verdict").at("overall"));
+  EXPECT_EQ(plugin.at("verdict").at("incidents").size(), cli.json.at("verdict").at("incidents").size());
+  EXPECT_EQ(plugin.at("input").at("kind"), "crash");
+  for (const auto& p : plugin.at("provenance"))
+    if (p.at("fact") == "type information") {
+      EXPECT_EQ(p.at("source"), "target");
+    }
+  // crash-style text: fits 80 columns and names every range
+  std::istringstream in(c.plugin_text);
+  for (std::string line; std::getline(in, line);) EXPECT_LE(line.size(), 80u) << line;
+  for (const auto& f : cli.json.at("findings"))
+    EXPECT_NE(c.plugin_text.find(fmt::format("{:#x}", f.at("start_pfn").get<uint64_t>())), std::string::npos) << c.plugin_text;
+}
+
 // crash's `kmem -n`: the same sections, state letters and first pfns; and crash's `log`. One
 // test, because ctest runs every test in its own process and a crash session costs ~8 s.
 TEST_P(RealDump, SectionTableAndLogEqualCrash) {
@@ -201,6 +230,7 @@ TEST_P(RealDump, SectionTableAndLogEqualCrash) {
   const CrashOutput& crash = crash_on(x, dump);
   ASSERT_EQ(crash.exit_code, 0) << crash.session;
   expect_log_equals_crash(crash, dump);
+  expect_plugin_equals_cli(crash, dump, vmlinux_for(x.series));
   e2e::RunResult c;
   c.out = crash.kmem_n;
   std::map<uint64_t, std::string> crash_sections;
@@ -244,6 +274,47 @@ INSTANTIATE_TEST_SUITE_P(Debian, RealDump, ::testing::ValuesIn(cases()), [](cons
 
 // drgn (0.0.22 opens the makedumpfile dumps): the zone of sampled pfns read through drgn's own
 // pfn_to_page() and debug info equals the zone pfnscan reports.
+// pfnscan's drgn integration (plugin/drgn) on every dump drgn 0.0.22 opens: the findings equal
+// the CLI's, and the struct page objects it returns are the right ones by drgn's own helpers.
+TEST(RealDumpDrgn, IntegrationEqualsCliAndItsPagesAreRight) {
+  for (const auto& x : expectations()) {
+    std::string dump = dumps_dir() + "/" + x.file + ".mdf31";
+    auto d = e2e::run({"env", std::string("PFNSCAN_LIB=") + PFNSCAN_LIB, "/usr/bin/python3", PFNSCAN_DRGN_CHECK, PFNSCAN_DRGN_MODULE,
+                       dump, vmlinux_for(x.series)});
+    ASSERT_EQ(d.exit_code, 0) << x.file << d.err;
+    json got = json::parse(d.out);
+    auto cli = e2e::scan(dump, {"--vmlinux", vmlinux_for(x.series)});
+    ASSERT_TRUE(cli.json.is_object()) << cli.err;
+    const json& report = got.at("report");
+    EXPECT_EQ(report.at("findings"), cli.json.at("findings")) << x.file;
+    EXPECT_EQ(report.at("sections"), cli.json.at("sections")) << x.file;
+    EXPECT_EQ(report.at("verdict").at("overall"), cli.json.at("verdict").at("overall")) << x.file;
+    EXPECT_EQ(report.at("input").at("kind"), "drgn");
+    EXPECT_EQ(got.at("exit_code"), cli.exit_code) << x.file;
+    std::map<uint64_t, std::string> cli_zone;
+    for (const auto& f : cli.json.at("findings")) cli_zone[f.at("start_pfn")] = f.at("evidence").at("zone_name");
+    std::size_t checked = 0;
+    for (const auto& p : got.at("pages")) {
+      EXPECT_EQ(p.at("drgn_pfn"), p.at("pfn")) << x.file << " " << p.dump();
+      for (const auto& f : cli.json.at("findings"))
+        if (p.at("pfn") >= f.at("start_pfn") && p.at("pfn") < f.at("end_pfn")) {
+          EXPECT_EQ(p.at("zone"), f.at("evidence").at("zone_name")) << x.file << " " << p.dump();
+          ++checked;
+        }
+    }
+    EXPECT_EQ(checked, 3 * cli.json.at("findings").size()) << x.file;
+  }
+  // As a drgn script: the same JSON as the CLI's findings.
+  std::string dump = dumps_dir() + "/6.1-fsdax-bound.mdf31";
+  auto s = e2e::run({"env", std::string("PFNSCAN_LIB=") + PFNSCAN_LIB, "drgn", "-q", "-c", dump, "-s", vmlinux_for("6.1"),
+                     PFNSCAN_DRGN_MODULE, "--json"});
+  EXPECT_EQ(s.exit_code, 1) << s.err;  // findings, as the CLI's exit code
+  json script = json::parse(s.out.substr(s.out.find('{')), nullptr, false);
+  ASSERT_TRUE(script.is_object()) << s.out << s.err;
+  auto cli = e2e::scan(dump, {"--vmlinux", vmlinux_for("6.1")});
+  EXPECT_EQ(script.at("findings"), cli.json.at("findings"));
+}
+
 TEST(RealDumpDrgn, ZonesOfSampledPfnsEqualDrgns) {
   for (const auto& x : expectations()) {
     if (x.ranges.empty()) continue;

@@ -86,15 +86,17 @@ Result<KernelLog> read_ringbuffer(Target& target, const VmcoreInfo& vi) {
   const uint64_t data_va = load<uint64_t>(rb, off_text_ring + off_data);
   const uint64_t head_id = load<uint64_t>(rb, off_desc_ring + off_head);
   const uint64_t tail_id = load<uint64_t>(rb, off_desc_ring + off_tail);
-  PFNSCAN_TRY_CTX(descs, target.read_bytes(kv, descs_va, count * desc_size),
+  uint64_t excluded = 0;
+  PFNSCAN_TRY_CTX(descs, target.read_kernel_bytes(descs_va, count * desc_size, excluded),
                   fmt::format("reading {} printk descriptors at {:#x}", count, descs_va));
-  PFNSCAN_TRY_CTX(infos, target.read_bytes(kv, infos_va, count * info_size),
+  PFNSCAN_TRY_CTX(infos, target.read_kernel_bytes(infos_va, count * info_size, excluded),
                   fmt::format("reading {} printk_info records at {:#x}", count, infos_va));
-  PFNSCAN_TRY_CTX(data, target.read_bytes(kv, data_va, text_size),
+  PFNSCAN_TRY_CTX(data, target.read_kernel_bytes(data_va, text_size, excluded),
                   fmt::format("reading the {}-byte printk text ring at {:#x}", text_size, data_va));
 
   KernelLog log;
   log.layout = "printk_ringbuffer";
+  if (excluded) log.notes.push_back(fmt::format("{} zero page(s) of the ring were filtered out of the dump: read as zeros", excluded));
   // state_var: 2 state bits on top (DESC_FLAGS_SHIFT = BITS_PER_LONG - 2), the id below.
   constexpr uint64_t kIdMask = ~(uint64_t{3} << 62);
   uint64_t skipped = 0;
@@ -169,10 +171,12 @@ Result<KernelLog> read_log_buf(Target& target, const VmcoreInfo& vi) {
   if (buf_len == 0 || buf_len > kMaxLogBufLen || first_idx >= buf_len || next_idx > buf_len)
     return Error(Errc::corrupt, fmt::format("log_buf: implausible log_buf_len {} / log_first_idx {} / log_next_idx {}", buf_len,
                                             first_idx, next_idx));
-  PFNSCAN_TRY_CTX(buf, target.read_bytes(kv, buf_va, buf_len), fmt::format("reading the {}-byte log_buf at {:#x}", buf_len, buf_va));
+  uint64_t excluded = 0;
+  PFNSCAN_TRY_CTX(buf, target.read_kernel_bytes(buf_va, buf_len, excluded), fmt::format("reading the {}-byte log_buf at {:#x}", buf_len, buf_va));
 
   KernelLog log;
   log.layout = "log_buf";
+  if (excluded) log.notes.push_back(fmt::format("{} zero page(s) of log_buf were filtered out of the dump: read as zeros", excluded));
   constexpr uint8_t kLogNewline = 2, kLogCont = 8;  // enum log_flags, kernel/printk/printk.c
   bool previous_ended_line = true;
   uint64_t idx = first_idx;

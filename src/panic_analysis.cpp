@@ -60,6 +60,13 @@ LogVerdict judge_dump_log(Target& target, const ScanResult& result) {
   return v;
 }
 
+LogVerdict judge_text_against_dump(std::string_view text, std::string source_name, const ScanResult& result) {
+  LogVerdict v = judge_incidents(parse_oopses(lines_from_text(text)), address_map_for(result), result.findings, result.observations,
+                                 result.layout.version);
+  v.log_source = std::move(source_name);
+  return v;
+}
+
 LogVerdict judge_log_text(std::string_view text, std::string source_name) {
   LogVerdict v = judge_incidents(parse_oopses(lines_from_text(text)), AddressMap{}, {}, {}, std::nullopt);
   v.log_source = std::move(source_name);

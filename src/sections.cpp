@@ -34,24 +34,6 @@ namespace {
 
 constexpr uint64_t kPage = 4096;
 
-// Reads kernel data page by page. Pages filtered out of a makedumpfile dump are zero pages (the
-// only kernel pages dump levels drop), so they read as zeros; every other failure is returned.
-Status read_kernel_data(Target& target, uint64_t address, std::span<std::byte> out, uint64_t& excluded_pages) {
-  std::size_t done = 0;
-  while (done < out.size()) {
-    uint64_t a = address + done;
-    std::size_t chunk = std::min<std::size_t>(out.size() - done, kPage - (a % kPage));
-    auto st = target.read(AddressSpace::kernel_virtual, a, out.subspan(done, chunk));
-    if (!st) {
-      if (st.error().code() != Errc::excluded) return st;
-      std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), chunk, std::byte{0});
-      ++excluded_pages;
-    }
-    done += chunk;
-  }
-  return ok_status();
-}
-
 void decode_flags(SectionState& s, const SectionFlagBits& b) {
   auto bit = [&](int n) { return n >= 0 && ((s.raw >> n) & 1); };
   s.flag_bits = s.raw & ~b.mask();
@@ -90,7 +72,7 @@ Result<SectionTable> walk_sections(Target& target, KernelLayout& L, std::optiona
   std::vector<std::pair<uint64_t, uint64_t>> root_bases;  // (first section nr, address of its array)
   if (L.sparsemem_extreme) {
     std::vector<uint64_t> roots(L.nr_section_roots);
-    auto st = read_kernel_data(target, L.mem_section_symbol, std::as_writable_bytes(std::span(roots)), excluded);
+    auto st = target.read_kernel_data(L.mem_section_symbol, std::as_writable_bytes(std::span(roots)), excluded);
     if (!st)
       return std::move(st.error()).with_context(
           fmt::format("reading the mem_section root array ({} pointers at {:#x})", L.nr_section_roots, L.mem_section_symbol));
@@ -113,7 +95,7 @@ Result<SectionTable> walk_sections(Target& target, KernelLayout& L, std::optiona
   std::vector<std::vector<uint64_t>> usage_words;
   for (auto [first_nr, base] : root_bases) {
     std::vector<std::byte> bytes(per_read * L.mem_section_size);
-    auto st = read_kernel_data(target, base, bytes, excluded);
+    auto st = target.read_kernel_data(base, bytes, excluded);
     if (!st) {
       table.errors.push_back(
           fmt::format("sections {}..{}: {}", first_nr, first_nr + per_read - 1,
@@ -155,7 +137,7 @@ Result<SectionTable> walk_sections(Target& target, KernelLayout& L, std::optiona
         continue;
       }
       std::vector<uint64_t> w(probe_words);
-      auto st = read_kernel_data(target, s.usage, std::as_writable_bytes(std::span(w)), excluded);
+      auto st = target.read_kernel_data(s.usage, std::as_writable_bytes(std::span(w)), excluded);
       if (!st) {
         s.usage_problem = fmt::format("mem_section_usage at {:#x} is unreadable: {}", s.usage, st.error().describe());
         continue;
@@ -191,7 +173,7 @@ Result<SectionTable> walk_sections(Target& target, KernelLayout& L, std::optiona
       if (offset % 8 == 0 && offset / 8 + words <= raw_usage[k].size()) {
         std::copy_n(raw_usage[k].begin() + static_cast<std::ptrdiff_t>(offset / 8), words, map.begin());
       } else {
-        auto st = read_kernel_data(target, s.usage + offset, std::as_writable_bytes(std::span(map)), excluded);
+        auto st = target.read_kernel_data(s.usage + offset, std::as_writable_bytes(std::span(map)), excluded);
         if (!st) {
           s.usage_problem = "subsection_map unreadable: " + st.error().describe();
           if (s.online) table.errors.push_back(fmt::format("section {}: {}", s.nr, s.usage_problem));

@@ -23,6 +23,10 @@ AddressMap address_map_for(const ScanResult& result);
 // a readable log gives no_panic with log_available = false and the reason in notes.
 LogVerdict judge_dump_log(Target& target, const ScanResult& result);
 
+// Log text saved beside the dump (kdump-tools' dmesg.<stamp>), judged with the dump's layout and
+// findings; for dumps whose own log cannot be read.
+LogVerdict judge_text_against_dump(std::string_view text, std::string source_name, const ScanResult& result);
+
 // Log text alone (`pfnscan explain`).
 LogVerdict judge_log_text(std::string_view text, std::string source_name);
 

@@ -51,6 +51,10 @@ class Target {
   Result<uint64_t> read_u64(AddressSpace space, uint64_t address);
   Result<uint32_t> read_u32(AddressSpace space, uint64_t address);
   Result<std::vector<std::byte>> read_bytes(AddressSpace space, uint64_t address, std::size_t length);
+  // Kernel data: pages filtered out of a makedumpfile dump are zero pages (the only kernel pages
+  // dump levels drop), so they read as zeros and are counted; every other failure is returned.
+  Status read_kernel_data(uint64_t address, std::span<std::byte> out, uint64_t& excluded_pages);
+  Result<std::vector<std::byte>> read_kernel_bytes(uint64_t address, std::size_t length, uint64_t& excluded_pages);
 };
 
 }  // namespace pfnscan

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "pfnscan/debuginfo.hpp"
 #include "pfnscan/kdump_target.hpp"
 #include "pfnscan/kernel_log.hpp"
 #include "pfnscan/panic_analysis.hpp"
@@ -36,6 +37,8 @@ struct ScanArgs {
   std::optional<uint64_t> section;
   std::string pfn_range;
   std::string scratch_dir = "/tmp";
+  std::string debuginfo_dir;  // find the vmlinux by build id or release
+  std::string dmesg;          // a saved log (kdump-tools dmesg.<stamp>) for dumps without a readable one
   std::string btf_file;       // live: /sys/kernel/btf/vmlinux
   std::string kallsyms_file;  // live: /proc/kallsyms
 };
@@ -69,11 +72,31 @@ int run_scan(const ScanArgs& a) {
   if (!target) return fail(target.error(), exit_for_error(target.error()));
   LayoutOptions layout;
   layout.vmlinux = a.vmlinux;
+  std::string vmlinux_note;
+  if (layout.vmlinux.empty() && !a.debuginfo_dir.empty()) {
+    if (auto m = find_vmlinux(a.debuginfo_dir, (*target)->vmcoreinfo())) {
+      layout.vmlinux = m->path;
+      vmlinux_note = "vmlinux " + m->path + " found in " + a.debuginfo_dir + " by " + m->by;
+    } else {
+      vmlinux_note = "no vmlinux for this dump in " + a.debuginfo_dir + " (by build id or release): went on without one";
+    }
+  }
   layout.allow_btf = !a.no_btf;
   if (a.vmlinux.empty() && !a.btf_file.empty() && access(a.btf_file.c_str(), R_OK) == 0) layout.btf_file = a.btf_file;
   if (!a.kallsyms_file.empty() && access(a.kallsyms_file.c_str(), R_OK) == 0) layout.kallsyms_file = a.kallsyms_file;
   auto result = scan_target(**target, layout, options);
   if (!result) return fail(std::move(result.error()).with_context(a.dump), exit_for_error(result.error()));
+  if (!vmlinux_note.empty()) result->target.notes.push_back(vmlinux_note);
+  if (!a.dmesg.empty() && !result->verdict.log_available) {
+    std::ifstream in(a.dmesg, std::ios::binary);
+    if (!in) return fail(Error(Errc::io, "cannot open " + a.dmesg), kExitUnreadable);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::vector<std::string> notes = result->verdict.notes;
+    result->verdict = judge_text_against_dump(ss.str(), a.dmesg, *result);
+    result->verdict.notes = notes;
+    result->verdict.notes.push_back("the dump's own log could not be read: judged " + a.dmesg + " instead");
+  }
   if (a.json) std::cout << render_json(*result).dump(2) << "\n";
   else std::cout << render_text(*result, ReportOptions{a.verbose});
   for (const auto& e : result->errors) std::fprintf(stderr, "pfnscan: partial: %s\n", e.c_str());
@@ -156,6 +179,8 @@ int main(int argc, char** argv) {
   scan->add_option("--section", a.section, "scan only this section number");
   scan->add_option("--pfns", a.pfn_range, "scan only pfns START-END (end exclusive)");
   scan->add_option("--scratch-dir", a.scratch_dir, "where a flattened dump is rearranged (default /tmp)");
+  scan->add_option("--debuginfo", a.debuginfo_dir, "find the vmlinux in DIR by the dump's build id or release");
+  scan->add_option("--dmesg", a.dmesg, "a saved kernel log to judge when the dump's own log cannot be read");
   ScanArgs live;
   live.dump = "/proc/kcore";
   live.btf_file = "/sys/kernel/btf/vmlinux";

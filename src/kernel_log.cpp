@@ -13,8 +13,10 @@
 namespace pfnscan {
 namespace {
 
-constexpr uint64_t kMaxDescCountBits = 22;   // 4 M records; the kernel allows far fewer
-constexpr uint64_t kMaxTextSizeBits = 26;    // 64 MiB; log_buf_len tops out at 32 MiB
+// log_buf_len tops out at 1 << 25 (LOG_BUF_LEN_MAX) and the ring has one descriptor per
+// 2^PRB_AVGBITS (32) bytes of text: 2^20 descriptors at most.
+constexpr uint64_t kMaxDescCountBits = 20;
+constexpr uint64_t kMaxTextSizeBits = 25;
 constexpr uint64_t kMaxLogBufLen = uint64_t{1} << 26;
 constexpr uint64_t kMaxStructSize = 4096;
 
@@ -86,13 +88,15 @@ Result<KernelLog> read_ringbuffer(Target& target, const VmcoreInfo& vi) {
   const uint64_t data_va = load<uint64_t>(rb, off_text_ring + off_data);
   const uint64_t head_id = load<uint64_t>(rb, off_desc_ring + off_head);
   const uint64_t tail_id = load<uint64_t>(rb, off_desc_ring + off_tail);
+  // The three arrays are held at once (up to 144 MiB for the largest ring the kernel allows).
   uint64_t excluded = 0;
-  PFNSCAN_TRY_CTX(descs, target.read_kernel_bytes(descs_va, count * desc_size, excluded),
-                  fmt::format("reading {} printk descriptors at {:#x}", count, descs_va));
-  PFNSCAN_TRY_CTX(infos, target.read_kernel_bytes(infos_va, count * info_size, excluded),
-                  fmt::format("reading {} printk_info records at {:#x}", count, infos_va));
-  PFNSCAN_TRY_CTX(data, target.read_kernel_bytes(data_va, text_size, excluded),
-                  fmt::format("reading the {}-byte printk text ring at {:#x}", text_size, data_va));
+  std::vector<std::byte> descs(count * desc_size), infos(count * info_size), data(text_size);
+  if (auto st = target.read_kernel_data(descs_va, descs, excluded); !st)
+    return std::move(st.error()).with_context(fmt::format("reading {} printk descriptors at {:#x}", count, descs_va));
+  if (auto st = target.read_kernel_data(infos_va, infos, excluded); !st)
+    return std::move(st.error()).with_context(fmt::format("reading {} printk_info records at {:#x}", count, infos_va));
+  if (auto st = target.read_kernel_data(data_va, data, excluded); !st)
+    return std::move(st.error()).with_context(fmt::format("reading the {}-byte printk text ring at {:#x}", text_size, data_va));
 
   KernelLog log;
   log.layout = "printk_ringbuffer";

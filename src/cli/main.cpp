@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fleet.hpp"
 #include "pfnscan/debuginfo.hpp"
 #include "pfnscan/kdump_target.hpp"
 #include "pfnscan/kernel_log.hpp"
@@ -206,6 +207,7 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("LOGFILE", explain_args.file, "the log ('-' for stdin)")->required();
   explain_cmd->add_flag("--json", explain_args.json, "JSON (the \"verdict\" object of the scan report)");
   explain_cmd->add_flag("-v,--verbose", explain_args.verbose, "call traces and every address read");
+  auto run_fleet = pfnscan::cli::add_fleet_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -216,8 +218,19 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (scan->parsed()) return run_scan(a);
-  if (live_cmd->parsed()) return run_scan(live);
+  try {
+    if (scan->parsed()) return run_scan(a);
+    if (live_cmd->parsed()) return run_scan(live);
+  } catch (const std::bad_alloc&) {  // under a batch's memory limit: say so, the batch records "limit"
+    std::fprintf(stderr, "pfnscan: error: out of memory\n");
+    return kExitUnreadable;
+  }
+  try {
+    if (int code = run_fleet(); code >= 0) return code;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "pfnscan: error: out of memory\n");
+    return kExitUnreadable;
+  }
   if (log_cmd->parsed()) return run_log(log_args);
   if (explain_cmd->parsed()) return run_explain(explain_args);
   return kExitUsage;

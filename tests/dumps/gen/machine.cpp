@@ -568,7 +568,7 @@ class Machine {
       write(in + 20, &caller, 4);
       lpos += blk;
     }
-    uint32_t cb = count_bits, sb = size_bits;
+    uint32_t cb = s_.printk_count_bits_claimed ? s_.printk_count_bits_claimed : count_bits, sb = size_bits;
     write(rb, &cb, 4);                              // desc_ring.count_bits
     write_u64(rb + 8, image_va(kOffLog + 0x1000));  // desc_ring.descs
     write_u64(rb + 16, image_va(kOffLog + 0x1000 + count * 24));  // desc_ring.infos

@@ -124,6 +124,7 @@ Scenario parse_scenario(const nlohmann::json& j) {
   if (!s.log_layout.empty() && s.log_layout != "ringbuffer" && s.log_layout != "log_buf")
     throw std::runtime_error("log_layout must be ringbuffer or log_buf");
   s.log_caller_ids = j.value("log_caller_ids", false);
+  s.printk_count_bits_claimed = j.value("printk_count_bits_claimed", 0u);
   if (j.contains("vmcoreinfo_override")) s.vmcoreinfo_override = j.at("vmcoreinfo_override");
   s.vmcoreinfo_garbage = j.value("vmcoreinfo_garbage", false);
   if (j.contains("expect")) s.expect = j.at("expect");

@@ -56,6 +56,7 @@ struct Scenario {
   std::vector<LogRecord> log;       // the kernel log; a default boot log when the scenario has none
   std::string log_layout;           // "", "ringbuffer" or "log_buf": overrides the profile's layout
   bool log_caller_ids = false;      // log_buf records carry caller_id (CONFIG_PRINTK_CALLER, v5.1+)
+  unsigned printk_count_bits_claimed = 0;  // nonzero: desc_ring.count_bits says so (a huge log_buf_len=)
   nlohmann::json expect;
 };
 

@@ -10,7 +10,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev
   dwarves makedumpfile
-  crash
+  crash python3 librsvg2-bin
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

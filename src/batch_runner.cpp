@@ -17,7 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <thread>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "pfnscan/batch.hpp"
@@ -121,6 +121,16 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
     if (recorded.count(dumps[i].identity())) ++stats.skipped_already_recorded;
     else todo.push_back(i);
   }
+  // SIGCHLD is blocked and waited for with a timeout: a finished worker is reaped at once, and
+  // the time limits are still checked while none finishes.
+  sigset_t chld, old_mask;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &chld, &old_mask);
+  struct MaskGuard {
+    sigset_t old;
+    ~MaskGuard() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
+  } mask_guard{old_mask};
   auto writer = ResultsWriter::open(results_path);
   if (!writer) return std::move(writer.error());
   const std::string worker = o.worker.empty() ? self_exe() : o.worker;
@@ -145,6 +155,9 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
     pid_t pid = fork();
     if (pid < 0) return Error(Errc::io, fmt::format("fork: {}", std::strerror(errno)));
     if (pid == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
       setpgid(0, 0);
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(127);
@@ -197,7 +210,8 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
         r.timed_out = true;
         ::kill(-r.pid, SIGKILL);
       }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    struct timespec wait {0, 50'000'000};
+    sigtimedwait(&chld, nullptr, &wait);
   }
   stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (!write_error) return std::move(write_error.error()).with_context("recording to " + results_path);

@@ -66,7 +66,8 @@ class ResultsWriter {
   ResultsWriter(ResultsWriter&&) noexcept;
   ResultsWriter& operator=(ResultsWriter&&) = delete;
   ~ResultsWriter();
-  // One write(2) of the whole line with O_APPEND, then fdatasync: a record is there or it is not.
+  // One write(2) of the whole line with O_APPEND: after a kill the record is there or it is not
+  // (a power cut can leave a partial last line, which open() cuts).
   Status append(const nlohmann::json& record);
 
  private:

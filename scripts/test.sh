@@ -22,4 +22,4 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # crash and drgn are not ours to sanitize: their comparisons ran in the plain pass. The fleet
 # tests limit each worker's address space, which the sanitizer runtime cannot live in (its
 # shadow memory alone reserves terabytes); the batch code they drive is unit-tested here too.
-(cd build-asan && ctest --output-on-failure -j"$JOBS" -E 'SectionTableAndLogEqualCrash|RealDumpDrgn|Fleet')
+(cd build-asan && ctest --output-on-failure -j"$JOBS" -E 'SectionTableAndLogEqualCrash|RealDumpDrgn|Fleet|RealDumpBatch')

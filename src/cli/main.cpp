@@ -86,6 +86,12 @@ int run_scan(const ScanArgs& a) {
   if (a.vmlinux.empty() && !a.btf_file.empty() && access(a.btf_file.c_str(), R_OK) == 0) layout.btf_file = a.btf_file;
   if (!a.kallsyms_file.empty() && access(a.kallsyms_file.c_str(), R_OK) == 0) layout.kallsyms_file = a.kallsyms_file;
   auto result = scan_target(**target, layout, options);
+  if (!result && a.vmlinux.empty() && !layout.vmlinux.empty()) {
+    // A vmlinux found by release in --debuginfo may be another build of it: go on without.
+    vmlinux_note += "; refused (" + result.error().describe() + "): went on without one";
+    layout.vmlinux.clear();
+    result = scan_target(**target, layout, options);
+  }
   if (!result) return fail(std::move(result.error()).with_context(a.dump), exit_for_error(result.error()));
   if (!vmlinux_note.empty()) result->target.notes.push_back(vmlinux_note);
   if (!a.dmesg.empty() && !result->verdict.log_available) {

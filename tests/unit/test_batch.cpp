@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pfnscan/batch.hpp"
+#include "pfnscan/debuginfo.hpp"
 #include "pfnscan/documents.hpp"
 
 using namespace pfnscan;
@@ -154,4 +155,20 @@ TEST(Batch, RedactionKeepsPfnsAndDropsAddressesPathsAndHosts) {
   EXPECT_EQ(r.at("raw"), "<kptr> and 00000000deadbeef");
   EXPECT_EQ(r.at("start_pfn"), 40960);
   EXPECT_EQ(r.at("nested").at("vmlinux"), "<path>/vmlinux-5.10");
+}
+
+TEST(Batch, DebuginfoFindsTheVmlinuxByBuildIdThenByRelease) {
+  std::string d = tmpdir() + "/debug";
+  fs::create_directories(d + "/pkg-a/usr/lib/debug/.build-id/ab");
+  fs::create_directories(d + "/pkg-b/usr/lib/debug/boot");
+  write(d + "/pkg-a/usr/lib/debug/.build-id/ab/cdef0123.debug", "x");
+  write(d + "/pkg-b/usr/lib/debug/boot/vmlinux-5.10.0-32-cloud-amd64", "y");
+  auto by_id = find_vmlinux(d, VmcoreInfo::parse("OSRELEASE=5.10.0-32-cloud-amd64\nBUILD-ID=abcdef0123\n"));
+  ASSERT_TRUE(by_id);
+  EXPECT_EQ(by_id->by, "build id");
+  EXPECT_EQ(by_id->path, d + "/pkg-a/usr/lib/debug/.build-id/ab/cdef0123.debug");
+  auto by_release = find_vmlinux(d, VmcoreInfo::parse("OSRELEASE=5.10.0-32-cloud-amd64\nBUILD-ID=ffff\n"));
+  ASSERT_TRUE(by_release);
+  EXPECT_EQ(by_release->by, "release");
+  EXPECT_FALSE(find_vmlinux(d, VmcoreInfo::parse("OSRELEASE=6.1.0-9-amd64\n")));
 }

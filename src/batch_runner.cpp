@@ -77,7 +77,7 @@ nlohmann::json make_record(const DumpInput& d, const Running& r, int status, con
     return rec;
   }
   if (WIFSIGNALED(status)) {
-    const bool near_limit = static_cast<uint64_t>(ru.ru_maxrss) * 1024 >= o.memory_limit / 10 * 8;
+    const bool near_limit = o.memory_limit && static_cast<uint64_t>(ru.ru_maxrss) * 1024 >= o.memory_limit / 10 * 8;
     rec["status"] = memory_message || near_limit ? "limit" : "error";
     rec["error"] = memory_message || near_limit ? fmt::format("memory limit of {} MiB reached (killed by signal {})", o.memory_limit >> 20, WTERMSIG(status))
                                                 : fmt::format("the worker crashed: signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -161,8 +161,10 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
       setpgid(0, 0);
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(127);
-      struct rlimit lim {o.memory_limit, o.memory_limit};
-      setrlimit(RLIMIT_AS, &lim);
+      if (o.memory_limit) {
+        struct rlimit lim {o.memory_limit, o.memory_limit};
+        setrlimit(RLIMIT_AS, &lim);
+      }
       int out = ::open(r.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       int err = ::open(r.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       int devnull = ::open("/dev/null", O_RDONLY);

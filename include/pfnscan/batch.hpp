@@ -87,7 +87,7 @@ std::string render_summary_text(const nlohmann::json& summary);
 struct BatchOptions {
   unsigned jobs = 1;
   double timeout_seconds = 300;
-  uint64_t memory_limit = uint64_t{4} << 30;   // RLIMIT_AS of each worker
+  uint64_t memory_limit = uint64_t{4} << 30;   // RLIMIT_AS of each worker; 0: none
   std::string debuginfo_dir;                    // vmlinux lookup by build id / release (in the worker)
   bool full = false;
   std::string worker;                           // the program run per dump (default: this pfnscan)

@@ -53,8 +53,8 @@ int run_batch_cmd(const BatchArgs& a) {
   BatchOptions o;
   o.jobs = a.jobs ? a.jobs : std::max(1u, static_cast<unsigned>(sysconf(_SC_NPROCESSORS_ONLN)));
   o.timeout_seconds = a.timeout;
-  auto mem = parse_size(a.memory);
-  if (!mem) return fail(Error(Errc::usage, "--memory takes a size such as 2G or 512M"));
+  auto mem = a.memory == "unlimited" ? std::optional<uint64_t>(0) : parse_size(a.memory);
+  if (!mem) return fail(Error(Errc::usage, "--memory takes a size such as 2G or 512M, or unlimited"));
   o.memory_limit = *mem;
   o.debuginfo_dir = a.debuginfo;
   o.full = a.full;
@@ -179,7 +179,7 @@ std::function<int()> add_fleet_commands(CLI::App& app) {
   batch->add_option("-o,--output", batch_args->output, "results file (JSON lines; appended, resumed)");
   batch->add_option("-j,--jobs", batch_args->jobs, "dumps scanned at once (default: CPUs)");
   batch->add_option("--timeout", batch_args->timeout, "seconds per dump before its worker is killed (default 300)");
-  batch->add_option("--memory", batch_args->memory, "address-space limit per worker (default 4G)");
+  batch->add_option("--memory", batch_args->memory, "address-space limit per worker (default 4G; 'unlimited' for none)");
   batch->add_option("--debuginfo", batch_args->debuginfo, "directory with vmlinux files (found by build id or release)");
   batch->add_option("--shard", batch_args->shard, "scan only shard I of N (I/N), for cluster array jobs");
   batch->add_flag("--full", batch_args->full, "full scans");

@@ -123,7 +123,6 @@ nlohmann::json redact(const nlohmann::json& j, const std::string& host) {
 
 Result<ReportInput> load_report_input(const std::string& path, const std::string& select) {
   ReportInput in;
-  in.source = path;
   std::ifstream f(path, std::ios::binary);
   if (!f) return Error(Errc::io, "cannot open " + path);
   std::stringstream ss;
@@ -159,7 +158,7 @@ Result<ReportInput> load_report_input(const std::string& path, const std::string
 
 namespace {
 
-std::string markdown_scan(const nlohmann::json& s, const nlohmann::json& record, const std::string& source) {
+std::string markdown_scan(const nlohmann::json& s, const nlohmann::json& record) {
   std::string out;
   const auto& k = s.at("kernel");
   const auto& sum = s.at("summary");
@@ -197,14 +196,13 @@ std::string markdown_scan(const nlohmann::json& s, const nlohmann::json& record,
   std::string dump = record.is_object() && record.contains("path") ? str(record, "path") : str(s.at("input"), "path");
   out += fmt::format("pfnscan scan {}{} --json > result.json\npfnscan report result.json --format md\n```\n", dump,
                      str(s, "mode") == "full" ? " --full" : "");
-  (void)source;
   return out;
 }
 
 }  // namespace
 
 std::string render_markdown(const ReportInput& in) {
-  if (!in.scan.is_null()) return markdown_scan(in.scan, in.batch_record, in.source);
+  if (!in.scan.is_null()) return markdown_scan(in.scan, in.batch_record);
   // A whole batch: the fleet summary and one row per dump.
   nlohmann::json s = summarize(in.batch);
   std::string out = "## pfnscan fleet scan\n\n";

@@ -300,7 +300,6 @@ class Parser {
     bool after_end_trace = false;
     std::string stack = "task";
     std::size_t regs_set = 0;  // which register set the next register lines go to
-    bool regs_open = false;
   };
 
   void close(Open& o, bool at_end) {
@@ -568,7 +567,6 @@ class Parser {
         }
       }
       // a register block follows; within the call trace it is an exception/user frame's
-      o->regs_open = true;
       o->regs_set = o->after_end_trace ? ~std::size_t{0} : inc.registers.size();
       if (!o->after_end_trace) inc.registers.emplace_back();
       return touch();

@@ -16,7 +16,6 @@ struct ReportInput {
   nlohmann::json scan;          // the scan report (null for a whole batch)
   nlohmann::json batch_record;  // the batch record around it, if any
   std::vector<nlohmann::json> batch;  // every record of a results file
-  std::string source;           // file name, for "how to reproduce"
 };
 Result<ReportInput> load_report_input(const std::string& path, const std::string& select_dump);
 

@@ -151,7 +151,6 @@ int run_report(const ReportArgs& a) {
     in->scan = redact(in->scan, host);
     in->batch_record = redact(in->batch_record, host);
     for (auto& r : in->batch) r = redact(r, host);
-    in->source = "<redacted>";
   }
   std::string text;
   if (a.format == "md" || a.format == "markdown") text = render_markdown(*in);

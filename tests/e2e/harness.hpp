@@ -19,6 +19,7 @@ std::string work_dir();                       // a per-process scratch directory
 std::vector<std::string> scenario_names();    // every tests/dumps/scenarios/*.json
 std::string scenario_path(const std::string& name);
 nlohmann::json load_json(const std::string& path);
+std::string slurp(const std::string& path);     // a whole file; "" if it cannot be read
 
 // Runs a command line (arguments are shell-quoted here) and captures stdout and stderr.
 RunResult run(const std::vector<std::string>& argv);

@@ -20,16 +20,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<json> records(const std::string& path) {
   std::vector<json> out;
-  std::istringstream in(slurp(path));
+  std::istringstream in(e2e::slurp(path));
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) out.push_back(json::parse(line));
   return out;
@@ -40,7 +33,6 @@ struct Fleet {
   std::string dir;
   std::map<std::string, std::string> status;   // path -> ok / error / timeout / limit
   std::map<std::string, std::string> verdict;  // path -> verdict, for ok dumps
-  std::size_t not_dumps = 0;
 };
 
 const Fleet& fleet() {
@@ -74,7 +66,7 @@ const Fleet& fleet() {
     }
     fs::create_directories(fs::path(f.dir) / "odd");
     // 12 corrupt: truncated kdump headers, ELF core headers over garbage
-    std::string kd = slurp(made[0].first), elf = slurp(made[1].first);
+    std::string kd = e2e::slurp(made[0].first), elf = e2e::slurp(made[1].first);
     for (int i = 0; i < 8; ++i) {
       std::string p = fmt::format("{}/odd/truncated-{}.kdump", f.dir, i);
       std::ofstream(p, std::ios::binary) << kd.substr(0, 512 + static_cast<std::size_t>(i) * 700);
@@ -100,7 +92,6 @@ const Fleet& fleet() {
     // not dumps: skipped
     std::ofstream(f.dir + "/odd/README") << "not a dump\n";
     std::ofstream(f.dir + "/odd/notes.json") << "{}\n";
-    f.not_dumps = 2;
     return f;
   }();
   return the_fleet;
@@ -260,7 +251,7 @@ TEST(FleetSlurm, ArrayJobMergedEqualsOneLocalRun) {
   auto r = e2e::run({"env", std::string("PFNSCAN_BIN=") + PFNSCAN_BIN,
                      std::string("PFNSCAN_BATCH_ARGS=--timeout 4 --memory 100M --worker ") + PFNSCAN_FLEET_WORKER, "timeout", "900",
                      PFNSCAN_SLURM_CLUSTER, PFNSCAN_BIN, "4", out, fleet().dir});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << slurp(out + "/slurm-daemons.log");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << e2e::slurp(out + "/slurm-daemons.log");
   std::size_t shards = 0;
   for (int i = 0; i < 4; ++i) shards += fs::exists(fmt::format("{}/shard-{}.jsonl", out, i));
   EXPECT_EQ(shards, 4u);
@@ -277,7 +268,7 @@ TEST(Reports, MarkdownMatchesTheGoldenFile) {
     ASSERT_EQ(md.exit_code, 0) << md.err;
     std::string golden = std::string(PFNSCAN_GOLDEN_DIR) + "/" + scenario + ".md";
     if (std::getenv("PFNSCAN_UPDATE_GOLDEN")) std::ofstream(golden) << md.out;
-    EXPECT_EQ(md.out, slurp(golden)) << "regenerate with PFNSCAN_UPDATE_GOLDEN=1 after checking the difference";
+    EXPECT_EQ(md.out, e2e::slurp(golden)) << "regenerate with PFNSCAN_UPDATE_GOLDEN=1 after checking the difference";
   }
 }
 

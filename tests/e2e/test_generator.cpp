@@ -11,13 +11,6 @@
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class Makedumpfile : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Makedumpfile, ReadsTheSyntheticKernelLog) {
@@ -29,7 +22,7 @@ TEST_P(Makedumpfile, ReadsTheSyntheticKernelLog) {
   auto want = e2e::run({PFNSCAN_MKDUMP_BIN, e2e::scenario_path(GetParam()), "--print-log"});
   ASSERT_EQ(want.exit_code, 0);
   ASSERT_FALSE(want.out.empty());
-  EXPECT_EQ(slurp(out), want.out);
+  EXPECT_EQ(e2e::slurp(out), want.out);
 }
 
 // makedumpfile -c -d 31 (zlib, every filterable page class excluded) and -l -d 1 (lzo, zero

@@ -16,13 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<std::string> oops_scenarios() {
   std::vector<std::string> out;
   for (const auto& s : e2e::scenario_names())
@@ -100,7 +93,7 @@ TEST_P(VerdictTest, LogEqualsMakedumpfileAndExplainAgrees) {
     std::filesystem::remove(out);
     auto m = e2e::run({"makedumpfile", "--dump-dmesg", dump, out});
     ASSERT_EQ(m.exit_code, 0) << m.out << m.err;
-    std::string theirs = slurp(out);
+    std::string theirs = e2e::slurp(out);
     // makedumpfile adds the caller id when the layout records one: drop "[  T123] " to compare
     std::string ours_lines, their_lines;
     std::istringstream in(theirs);

@@ -174,13 +174,7 @@ const CrashOutput& crash_on(const Expectation& x, const std::string& dump) {
                       << "extend " << PFNSCAN_CRASH_EXTENSION << "\npfnscan -j > " << base << ".plugin.json\npfnscan > " << base
                       << ".plugin.txt\nquit\n";
   auto c = e2e::run({"timeout", "600", "crash", "-s", vmlinux_for(x.series), dump, "-i", cmds});
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  CrashOutput out{slurp(base + ".kmem-n"), slurp(base + ".log"), slurp(base + ".plugin.json"), slurp(base + ".plugin.txt"),
+  CrashOutput out{e2e::slurp(base + ".kmem-n"), e2e::slurp(base + ".log"), e2e::slurp(base + ".plugin.json"), e2e::slurp(base + ".plugin.txt"),
                   c.out + c.err, c.exit_code};
   return cache[dump] = out;
 }

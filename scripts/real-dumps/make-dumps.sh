@@ -90,6 +90,8 @@ fetch_kernel() {
     # The package ships no modules.dep.
     depmod -b "$dir/root" "$ABI"
     dpkg-deb -f "$deb" Version > "$dir/version"
+    # What was needed is extracted; the packages (the -dbg one is ~270 MB) would only fill the disk.
+    rm -f "$deb" "$dbg"
     touch "$dir/.ready"
   fi
   KROOT="$dir/root"

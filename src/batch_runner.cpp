@@ -1,7 +1,8 @@
 // Each dump is scanned by its own worker process (this pfnscan, `scan --json`), so a dump that
 // crashes the reader, hangs it or makes it eat memory costs only its own record: the worker runs
 // in its own process group under RLIMIT_AS, is killed with its group at the time limit, and dies
-// with the batch (PR_SET_PDEATHSIG) so a killed run leaves nothing behind.
+// with the batch (PR_SET_PDEATHSIG) so a killed run leaves nothing behind. Its stdout and stderr
+// are files unlinked as soon as they are made: the kernel frees them even if the batch is killed.
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -9,10 +10,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -27,15 +26,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string slurp(const std::string& path, std::size_t cap = std::size_t{256} << 20) {
-  std::ifstream in(path, std::ios::binary);
+// The whole of an unlinked output file, up to cap bytes.
+std::string read_all(int fd, std::size_t cap) {
   std::string s;
-  if (!in) return s;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  s = ss.str();
-  if (s.size() > cap) s.resize(cap);
+  char buf[65536];
+  off_t at = 0;
+  while (s.size() < cap) {
+    ssize_t n = ::pread(fd, buf, std::min(sizeof buf, cap - s.size()), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    s.append(buf, static_cast<std::size_t>(n));
+    at += n;
+  }
   return s;
+}
+
+// A file in dir that has no name (close-on-exec; the worker gets it through dup2).
+Result<int> unnamed_file(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  // Filesystems without O_TMPFILE: a unique name, removed at once.
+  std::string tmpl = dir + "/pfnscan-batch-XXXXXX";
+  fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) return Error(Errc::io, fmt::format("cannot make a file in {}: {}", dir, std::strerror(errno)));
+  ::unlink(tmpl.c_str());
+  return fd;
 }
 
 std::string self_exe() {
@@ -58,7 +73,7 @@ struct Running {
   std::size_t index;
   pid_t pid;
   Clock::time_point started;
-  std::string out_path, err_path;
+  int out_fd = -1, err_fd = -1;
   bool timed_out = false;
 };
 
@@ -68,7 +83,7 @@ nlohmann::json make_record(const DumpInput& d, const Running& r, int status, con
                         {"digest", d.digest},  {"format", dump_format_name(d.format)}, {"seconds", seconds},
                         {"max_rss_kib", ru.ru_maxrss}};
   if (!d.dmesg.empty()) rec["dmesg"] = d.dmesg;
-  std::string out = slurp(r.out_path), err = slurp(r.err_path, 1 << 20);
+  std::string out = read_all(r.out_fd, std::size_t{256} << 20), err = read_all(r.err_fd, std::size_t{1} << 20);
   const bool memory_message = err.find("out of memory") != std::string::npos || err.find("Cannot allocate memory") != std::string::npos ||
                               err.find("bad_alloc") != std::string::npos;
   if (r.timed_out) {
@@ -142,8 +157,14 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
 
   auto spawn = [&](std::size_t index) -> Status {
     const DumpInput& d = dumps[index];
-    std::string base = fmt::format("{}/pfnscan-batch-{}-{}", o.scratch_dir, getpid(), index);
-    Running r{index, 0, Clock::now(), base + ".out", base + ".err"};
+    auto out_file = unnamed_file(o.scratch_dir);
+    if (!out_file) return std::move(out_file.error()).with_context("the worker's output");
+    auto err_file = unnamed_file(o.scratch_dir);
+    if (!err_file) {
+      ::close(*out_file);
+      return std::move(err_file.error()).with_context("the worker's output");
+    }
+    Running r{index, 0, Clock::now(), *out_file, *err_file};
     std::vector<std::string> args = {worker, "scan", d.path, "--json", "--scratch-dir", o.scratch_dir};
     if (o.full) args.push_back("--full");
     if (!o.debuginfo_dir.empty()) args.insert(args.end(), {"--debuginfo", o.debuginfo_dir});
@@ -153,7 +174,11 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
     argv.push_back(nullptr);
     const pid_t parent = getpid();
     pid_t pid = fork();
-    if (pid < 0) return Error(Errc::io, fmt::format("fork: {}", std::strerror(errno)));
+    if (pid < 0) {
+      ::close(r.out_fd);
+      ::close(r.err_fd);
+      return Error(Errc::io, fmt::format("fork: {}", std::strerror(errno)));
+    }
     if (pid == 0) {
       sigset_t none;
       sigemptyset(&none);
@@ -165,13 +190,11 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
         struct rlimit lim {o.memory_limit, o.memory_limit};
         setrlimit(RLIMIT_AS, &lim);
       }
-      int out = ::open(r.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = ::open(r.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       int devnull = ::open("/dev/null", O_RDONLY);
-      if (out < 0 || err < 0 || devnull < 0) _exit(126);
+      if (devnull < 0) _exit(126);
       dup2(devnull, 0);
-      dup2(out, 1);
-      dup2(err, 2);
+      dup2(r.out_fd, 1);
+      dup2(r.err_fd, 2);
       execv(argv[0], argv.data());
       _exit(127);
     }
@@ -183,7 +206,15 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
 
   while ((next < todo.size() || !running.empty())) {
     while (next < todo.size() && running.size() < jobs && write_error) {
-      if (auto st = spawn(todo[next]); !st) return std::move(st.error());
+      if (auto st = spawn(todo[next]); !st) {
+        for (auto& [pid, r] : running) {  // the batch stops: so do its workers
+          ::kill(-pid, SIGKILL);
+          ::waitpid(pid, nullptr, 0);
+          ::close(r.out_fd);
+          ::close(r.err_fd);
+        }
+        return std::move(st.error());
+      }
       ++next;
     }
     int status = 0;
@@ -197,8 +228,8 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
       ::kill(-r.pid, SIGKILL);  // anything the worker left in its group
       double secs = std::chrono::duration<double>(Clock::now() - r.started).count();
       nlohmann::json rec = make_record(dumps[r.index], r, status, ru, o, secs);
-      ::unlink(r.out_path.c_str());
-      ::unlink(r.err_path.c_str());
+      ::close(r.out_fd);
+      ::close(r.err_fd);
       if (write_error) write_error = writer->append(rec);
       stats.per_dump_seconds.push_back(secs);
       ++stats.ran;

@@ -1,13 +1,13 @@
 #include "harness.hpp"
 
+#include "scratch.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
-#include <gtest/gtest.h>
-#include <iostream>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -17,38 +17,8 @@ namespace fs = std::filesystem;
 
 namespace e2e {
 
-namespace {
-// Each test process makes its own dumps (ctest runs every test in its own process, many at
-// once), so they go when the process is done: the whole suite has to fit machines whose disks
-// are nearly full. A failed test keeps them for a look.
-class WorkDirCleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::string dir = work_dir_if_made();
-    if (dir.empty()) return;
-    if (::testing::UnitTest::GetInstance()->Passed()) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    } else {
-      std::cerr << "pfnscan e2e: the test's files are kept in " << dir << "\n";
-    }
-  }
-  static std::string& work_dir_if_made() {
-    static std::string dir;
-    return dir;
-  }
-};
-[[maybe_unused]] ::testing::Environment* const cleanup = ::testing::AddGlobalTestEnvironment(new WorkDirCleanup);
-}  // namespace
-
 std::string work_dir() {
-  static std::string dir = [] {
-    std::string base = std::getenv("PFNSCAN_TEST_TMP") ? std::getenv("PFNSCAN_TEST_TMP") : fs::temp_directory_path().string();
-    std::string d = fmt::format("{}/pfnscan-e2e-{}", base, getpid());
-    fs::create_directories(d);
-    WorkDirCleanup::work_dir_if_made() = d;
-    return d;
-  }();
+  static std::string dir = testutil::scratch_dir("pfnscan-e2e");
   return dir;
 }
 

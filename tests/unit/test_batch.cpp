@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pfnscan/batch.hpp"
+#include "scratch.hpp"
 #include "pfnscan/debuginfo.hpp"
 #include "pfnscan/documents.hpp"
 
@@ -15,15 +16,7 @@ using namespace pfnscan;
 namespace fs = std::filesystem;
 
 namespace {
-std::string tmpdir() {
-  static std::string d = [] {
-    auto p = fs::temp_directory_path() / ("pfnscan-unit-batch-" + std::to_string(getpid()));
-    fs::remove_all(p);
-    fs::create_directories(p);
-    return p.string();
-  }();
-  return d;
-}
+std::string tmpdir() { return testutil::scratch_dir("pfnscan-unit"); }
 void write(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 std::string read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

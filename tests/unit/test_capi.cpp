@@ -12,6 +12,7 @@
 #include "pfnscan/report.hpp"
 #include "pfnscan/scan.hpp"
 #include "scenario.hpp"
+#include "scratch.hpp"
 #include "writers.hpp"
 
 using namespace pfnscan;
@@ -41,7 +42,7 @@ int symbol_cb(void* ctx, const char* name, uint64_t* address) {
 std::string dump_of(const std::string& scenario_file) {
   dumpgen::Scenario s = dumpgen::load_scenario(std::string(PFNSCAN_SCENARIO_DIR) + "/" + scenario_file);
   dumpgen::MemoryImage image = dumpgen::build_machine(s, {});
-  std::string path = (std::filesystem::temp_directory_path() / ("pfnscan-capi-" + s.name + ".elf")).string();
+  std::string path = testutil::scratch_dir("pfnscan-unit") + "/capi-" + s.name + ".elf";
   dumpgen::write_elf(image, path, {});
   return path;
 }

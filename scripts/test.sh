@@ -30,7 +30,8 @@ BUILD_DIR=build-asan scripts/build.sh -DPFNSCAN_SANITIZE=ON >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# crash and drgn are not ours to sanitize: their comparisons ran in the plain pass. The fleet
+# crash and drgn are not ours to sanitize (nor can the plugins be loaded with the sanitizer
+# runtime): their comparisons ran in the plain pass. The fleet
 # tests limit each worker's address space, which the sanitizer runtime cannot live in (its
 # shadow memory alone reserves terabytes); the batch code they drive is unit-tested here too.
-(cd build-asan && ctest --output-on-failure -j"$JOBS" -E 'SectionTableAndLogEqualCrash|RealDumpDrgn|Fleet|RealDumpBatch')
+(cd build-asan && ctest --output-on-failure -j"$JOBS" -E 'SectionTableAndLogEqualCrash|RealDumpDrgn|RealLiveDebuggers|Fleet|RealDumpBatch')

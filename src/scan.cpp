@@ -37,12 +37,32 @@ struct SectionScanner {
     return !options.pfn_range || (pfn >= options.pfn_range->first && pfn < options.pfn_range->second);
   }
 
+  // Struct pages of valid subsections that could not be read: a sane kernel maps every one, so
+  // this is the reader's limit (crash on /proc/kcore reads no ZONE_DEVICE memmap) or a damaged
+  // dump. Those pfns are not judged, and the report must say so rather than look clean.
+  struct UnreadableRun {
+    uint64_t section, first_pfn, end_pfn, first_address;
+  };
+  std::vector<UnreadableRun> unreadable;
+
+  void note_unreadable(const SectionState& s, uint64_t pfn, uint64_t address) {
+    if (!unreadable.empty() && unreadable.back().section == s.nr && unreadable.back().end_pfn == pfn) {
+      ++unreadable.back().end_pfn;
+      return;
+    }
+    unreadable.push_back({s.nr, pfn, pfn + 1, address});
+  }
+
   void judge_pages(const SectionState& s, uint64_t first, const std::vector<StructPage>& pages, bool valid) {
     SectionFacts facts{true, s.online, valid};
     for (uint64_t i = 0; i < pages.size(); ++i) {
       uint64_t pfn = first + i;
       if (!in_range(pfn)) continue;
       PageKind kind = classify_page(pages[i].content, layout.page_flags);
+      if (valid && kind == PageKind::unmapped) {
+        note_unreadable(s, pfn, pages[i].address);
+        continue;
+      }
       builder.add(s, pfn, pages[i], kind, judge_pfn(facts, kind));
     }
   }
@@ -92,7 +112,7 @@ ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTabl
   result.errors.insert(result.errors.end(), sections.errors.begin(), sections.errors.end());
   MemmapReader reader(target, result.layout);
   FindingBuilder builder(result.layout);
-  SectionScanner scanner{result.layout, reader, builder, result.stats, options};
+  SectionScanner scanner{result.layout, reader, builder, result.stats, options, {}};
   uint64_t online_total = 0, online_done = 0;
   for (const auto& s : sections.sections) online_total += s.online ? 1 : 0;
   for (const auto& s : sections.sections) {
@@ -110,6 +130,10 @@ ScanResult scan_sections(Target& target, const KernelLayout& layout, SectionTabl
     if (!s.subsections_known && !s.usage_problem.empty()) continue;  // already in errors
     scanner.scan(s);
   }
+  for (const auto& run : scanner.unreadable)
+    result.errors.push_back(fmt::format("section {}: the struct pages of pfns {:#x}-{:#x} (from {:#x}) cannot be read, "
+                                        "though their subsections are valid; those pfns are not judged",
+                                        run.section, run.first_pfn, run.end_pfn, run.first_address));
   result.findings = builder.take_findings();
   result.observations = builder.take_observations();
   result.stats.memmap = reader.stats();

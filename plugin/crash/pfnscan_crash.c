@@ -50,13 +50,21 @@ static char *help_pfnscan[] = {
 };
 
 static struct command_table_entry command_table[] = {
-    {"pfnscan", cmd_pfnscan, help_pfnscan, 0},
+    /* MINIMAL: it needs only memory, symbols and types, so it also runs in `crash --minimal`,
+       which is what is left when crash cannot build its task table (a damaged dump, or a live
+       system crash 8.0.2 cannot read its own task on). */
+    {"pfnscan", cmd_pfnscan, help_pfnscan, MINIMAL},
     {NULL},
 };
 
 void __attribute__((constructor)) pfnscan_crash_init(void) { register_extension(command_table); }
 void __attribute__((destructor)) pfnscan_crash_fini(void) {}
 
+/* On a live system crash reads kernel addresses through /proc/kcore's segments, and kcore maps
+   the vmemmap of System RAM only: the struct pages of ZONE_DEVICE pfns fail to read here (as
+   crash's own `rd` does), and the core reports those pfns as not judged. (crash 8.0.2's kvtop()
+   is no way around it: on a live 6.1 guest it translates them to physical addresses past the end
+   of memory.) */
 static int host_read(void *ctx, int space, uint64_t address, void *buf, size_t length) {
   (void)ctx;
   return readmem(address, space == PFNSCAN_PHYSADDR ? PHYSADDR : KVADDR, buf, (long)length, "pfnscan", RETURN_ON_ERROR | QUIET) ? 0

@@ -58,6 +58,30 @@ case "$MODE" in
     unbind_fsdax; live unbound; say live-unbound; wait_host
     # Not root: a clear refusal.
     echo "PFNSCAN-LIVE-NONROOT $(su -s /bin/sh nobody -c '/pfnscan live' 2>&1 | head -1)" ;;
+  live-debuggers)
+    # The CLI, crash's extension and drgn's integration on this running kernel, in the bound
+    # state; each report goes to the third serial port after a "== NAME" line.
+    load virtio.list
+    for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/vda ] && break; sleep 1; done
+    [ -e /dev/vda ] || fail "no virtio disk"
+    SIZE=$(sed -n 's/.*pfnscan\.vmlinux_size=\([0-9]*\).*/\1/p' /proc/cmdline)
+    dd if=/dev/vda of=/vmlinux bs=4M 2>/dev/null && truncate -s "$SIZE" /vmlinux || fail "copying the vmlinux"
+    bind_fsdax
+    report() { echo "== $1" > /dev/ttyS2; tr -d '\n' < "$2" > /dev/ttyS2; echo > /dev/ttyS2; }
+    /pfnscan live --json > /tmp/cli.json 2>/dev/console
+    echo "PFNSCAN-LIVE-RC cli $?"
+    report cli /tmp/cli.json
+    # --minimal: crash 8.0.2 cannot find its own task on this live kernel ("cannot set context
+    # for pid") and then crashes; pfnscan needs no task table.
+    printf 'extend /plugin/pfnscan.so\npfnscan -j > /tmp/crash.json\nquit\n' > /tmp/crash.cmds
+    HOME=/tmp /usr/bin/crash --minimal -s /vmlinux /proc/kcore -i /tmp/crash.cmds < /dev/null > /tmp/crash.session 2>&1
+    echo "PFNSCAN-LIVE-RC crash $?"
+    cat /tmp/crash.session
+    report crash /tmp/crash.json
+    HOME=/tmp /usr/bin/python3 /usr/bin/drgn -k -q --no-default-symbols -s /vmlinux /plugin/pfnscan_drgn.py --json \
+      > /tmp/drgn.json 2>/dev/console
+    echo "PFNSCAN-LIVE-RC drgn $?"
+    report drgn /tmp/drgn.json ;;
   *) fail "unknown pfnscan.mode '$MODE'" ;;
 esac
 say done

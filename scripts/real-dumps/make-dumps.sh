@@ -6,14 +6,24 @@
 #   scripts/real-dumps/make-dumps.sh --live PFNSCAN_BIN OUTDIR
 #       boots the 6.1 guest with pfnscan (and strace) inside, runs `pfnscan live --json` in the
 #       bound and unbound states, and writes OUTDIR/live.out (JSON reports) and OUTDIR/live.strace
+#   scripts/real-dumps/make-dumps.sh --live-debuggers BUILD_DIR OUTDIR
+#       boots the 6.1 guest with crash, drgn (python3) and pfnscan's CLI, crash extension and
+#       library inside (the vmlinux on a read-only virtio disk), binds the pmem and runs
+#       `pfnscan live --json`, crash's `pfnscan -j` and the drgn script `--json`, all on the running
+#       kernel; OUTDIR/live-debuggers.out holds each report after a "== NAME" line
 # Downloads go to ${PFNSCAN_CACHE:-~/.cache/pfnscan} and are reused. KERNELS="6.1 5.10" by default.
 set -euo pipefail
 log() { echo "make-dumps: $*" >&2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 LIVE_BIN=""
+DEBUGGERS_BUILD=""
 if [ "${1:-}" = "--live" ]; then
   LIVE_BIN=$(readlink -f "$2")
+  shift 2
+elif [ "${1:-}" = "--live-debuggers" ]; then
+  DEBUGGERS_BUILD=$(readlink -f "$2")
+  LIVE_BIN="$DEBUGGERS_BUILD/pfnscan"
   shift 2
 fi
 OUT=$(mkdir -p "${1:-$ROOT/out/real-dumps}" && cd "${1:-$ROOT/out/real-dumps}" && pwd)
@@ -121,15 +131,37 @@ build_initrd() {
     grep -qx "$(basename "$f")" "$d/modules/base.list" "$d/modules/pmem.list" ||
       { cp "$f" "$d/modules/"; basename "$f" >> "$d/modules/pmem.list"; }
   done
+  local elves=()
   if [ -n "$LIVE_BIN" ]; then
     # pfnscan and strace with their shared libraries, for the live test.
     cp "$LIVE_BIN" "$d/pfnscan"
     cp "$(command -v strace)" "$d/strace"
-    for lib in $( (ldd "$LIVE_BIN"; ldd "$(command -v strace)") | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | sort -u); do
-      mkdir -p "$d$(dirname "$lib")"
-      cp -L "$lib" "$d$lib"
-    done
+    elves+=("$LIVE_BIN" "$(command -v strace)")
   fi
+  if [ -n "$DEBUGGERS_BUILD" ]; then
+    # crash, python3 with its standard library and drgn, and pfnscan's two plugins, at the paths
+    # they have here; the 600 MB vmlinux comes on a disk instead (see boot_debuggers).
+    : > "$d/modules/virtio.list"
+    for f in $(list virtio_pci virtio_blk); do
+      grep -qx "$(basename "$f")" "$d/modules/base.list" "$d/modules/virtio.list" ||
+        { cp "$f" "$d/modules/"; basename "$f" >> "$d/modules/virtio.list"; }
+    done
+    mkdir -p "$d/usr/bin" "$d/usr/lib/python3/dist-packages" "$d/plugin"
+    cp /usr/bin/crash /usr/bin/drgn /usr/bin/strings "$d/usr/bin/"  # crash reads the banner with strings
+    cp -L /usr/bin/python3 "$d/usr/bin/python3"
+    tar -C /usr/lib --exclude=__pycache__ --exclude=test --exclude=idlelib --exclude=tkinter \
+      --exclude=lib2to3 --exclude=ensurepip -cf - python3.11 | tar -C "$d/usr/lib" -xf -
+    cp -r /usr/lib/python3/dist-packages/drgn /usr/lib/python3/dist-packages/_drgn.cpython-311-x86_64-linux-gnu.so \
+      /usr/lib/python3/dist-packages/drgn-0.0.22.egg-info \
+      "$d/usr/lib/python3/dist-packages/"
+    cp "$DEBUGGERS_BUILD/plugin/crash/pfnscan.so" "$DEBUGGERS_BUILD/libpfnscan.so" "$ROOT/plugin/drgn/pfnscan_drgn.py" "$d/plugin/"
+    elves+=(/usr/bin/crash /usr/bin/strings /usr/bin/python3 "$d/usr/lib/python3/dist-packages/_drgn.cpython-311-x86_64-linux-gnu.so"
+            "$d/plugin/pfnscan.so" "$d/plugin/libpfnscan.so" "$d"/usr/lib/python3.11/lib-dynload/*.so)
+  fi
+  for lib in $(for e in "${elves[@]}"; do ldd "$e"; done | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | sort -u); do
+    mkdir -p "$d$(dirname "$lib")"
+    cp -L "$lib" "$d$lib"
+  done
   (cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initrd-$ABI.gz"
 }
 
@@ -141,6 +173,16 @@ boot() {  # boot NAME APPEND
 
 WORK="$OUT/.work"
 mkdir -p "$WORK"
+if [ -n "$DEBUGGERS_BUILD" ]; then
+  fetch_kernel 6.1 bookworm
+  build_initrd
+  rm -f "$OUT/live-debuggers.out"
+  # 3 GiB: the vmlinux is copied into the guest's RAM, and crash and drgn load its DWARF.
+  "$HERE/qemu_driver.py" --kernel "$KROOT/boot/vmlinuz-$ABI" --initrd "$WORK/initrd-$ABI.gz" --memory 3G \
+    --append "console=ttyS0 panic=0 memmap=96M!160M pfnscan.mode=live-debuggers pfnscan.vmlinux_size=$(stat -c %s "$VMLINUX")" \
+    --disk "$VMLINUX" --out "$OUT" --name live-debuggers --live-out "$OUT/live-debuggers.out" --timeout 1500 >/dev/null
+  exit 0
+fi
 if [ -n "$LIVE_BIN" ]; then
   fetch_kernel 6.1 bookworm
   build_initrd

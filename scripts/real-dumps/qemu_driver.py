@@ -70,6 +70,7 @@ def main():
     ap.add_argument("--memory", default="1G")
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--live-out", help="file receiving the guest's third serial port (pfnscan live output)")
+    ap.add_argument("--disk", help="a file the guest sees, read-only, as its first virtio disk")
     ap.add_argument("--trace-out", help="file receiving the guest's fourth serial port (strace of pfnscan live)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -90,6 +91,8 @@ def main():
            "-serial", f"file:{args.trace_out}" if args.trace_out else "null",
            "-qmp", f"unix:{qmp_path},server=on,wait=off",
            "-device", "vmcoreinfo", "-device", "pvpanic", "-action", "panic=pause"]
+    if args.disk:
+        cmd += ["-drive", f"file={args.disk},format=raw,if=virtio,readonly=on"]
     qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
     try:
         qmp = Qmp(qmp_path)

@@ -420,3 +420,51 @@ TEST(RealLive, MatchesTheDumpsAndOpensNothingWritable) {
 }
 
 }  // namespace
+
+namespace {
+
+// The two plugins on a running kernel (the guest of RealLive, with crash, drgn and pfnscan inside
+// and the pmem bound): drgn's integration reports what `pfnscan live` reports. crash reads the
+// live kernel through /proc/kcore's segments, which map no ZONE_DEVICE memmap (crash's own `rd`
+// fails there too), so the extension cannot judge those pfns: it must say so, pfn range by pfn
+// range, and report no finding it did not see, with the same section table.
+TEST(RealLiveDebuggers, CrashAndDrgnOnTheRunningKernel) {
+  ASSERT_FALSE(std::string(PFNSCAN_CRASH_EXTENSION).empty()) << "the crash extension was not built";
+  std::string dir = e2e::work_dir() + "/live-debuggers";
+  std::string build = fs::path(PFNSCAN_BIN).parent_path().string();
+  auto boot = e2e::run({PFNSCAN_MAKE_DUMPS, "--live-debuggers", build, dir});
+  ASSERT_EQ(boot.exit_code, 0) << boot.out << boot.err;
+  std::map<std::string, json> reports;
+  std::ifstream out(dir + "/live-debuggers.out");
+  std::string line, name;
+  while (std::getline(out, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();  // the tty's CR LF
+    if (line.rfind("== ", 0) == 0) name = line.substr(3);
+    else if (!line.empty() && line[0] == '{') reports[name] = json::parse(line);
+  }
+  const std::string console = e2e::slurp(dir + "/live-debuggers.console");
+  ASSERT_EQ(reports.size(), 3u) << console;
+  const json &cli = reports.at("cli"), &crash = reports.at("crash"), &drgn = reports.at("drgn");
+  ASSERT_FALSE(cli.at("findings").empty()) << cli.dump();
+  EXPECT_FALSE(cli.at("partial").get<bool>()) << cli.at("errors").dump();
+  // drgn: the same answer
+  EXPECT_EQ(drgn.at("input").at("kind"), "drgn");
+  EXPECT_EQ(drgn.at("findings"), cli.at("findings"));
+  EXPECT_EQ(drgn.at("sections"), cli.at("sections"));
+  EXPECT_EQ(drgn.at("summary"), cli.at("summary"));
+  EXPECT_FALSE(drgn.at("partial").get<bool>()) << drgn.at("errors").dump();
+  // crash: the same sections; the device pfns named as not judged, nothing invented
+  EXPECT_NE(console.find("pfnscan.so: shared object loaded"), std::string::npos) << console;
+  EXPECT_EQ(crash.at("input").at("kind"), "crash");
+  EXPECT_EQ(crash.at("input").at("path"), "/proc/kcore");
+  EXPECT_EQ(crash.at("sections"), cli.at("sections"));
+  EXPECT_TRUE(crash.at("findings").empty()) << crash.at("findings").dump();
+  EXPECT_TRUE(crash.at("partial").get<bool>());
+  const std::string errors = crash.at("errors").dump();
+  for (const auto& f : cli.at("findings"))
+    EXPECT_NE(errors.find(fmt::format("pfns {:#x}-{:#x}", f.at("start_pfn").get<uint64_t>(), f.at("end_pfn").get<uint64_t>())),
+              std::string::npos)
+        << errors;
+}
+
+}  // namespace

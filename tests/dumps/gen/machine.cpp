@@ -267,6 +267,14 @@ class Machine {
       sec.present = true;  // SECTION_MARKED_PRESENT with the nid encoding (node 0), no memmap yet
       return;
     }
+    if (op.op == "drop_memmap") {
+      // Damage, not a kernel state: the vmemmap of valid subsections of a hot-added section is
+      // gone (what a reader that cannot map them sees).
+      require_subsection_aligned(op);
+      for (uint64_t pfn = op.start; pfn < op.end; pfn += kPagesPerSub)
+        sections_.at(pfn / kPagesPerSection).sub_memmap.erase(static_cast<unsigned>((pfn % kPagesPerSection) / kPagesPerSub));
+      return;
+    }
     if (op.op == "poison_pages") {
       for (uint64_t pfn = op.start; pfn < op.end; ++pfn)
         if (auto pa = struct_page_phys(pfn)) fill(*pa, 0xff, kStructPage);

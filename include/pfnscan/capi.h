@@ -1,5 +1,5 @@
-/* pfnscan's C ABI: how a debugger we run inside (crash, drgn) hands the core its memory, symbols
- * and types, and gets the scan back. The crash extension calls it from C; the drgn integration
+/* pfnscan's C ABI: a debugger we run inside (crash, drgn) hands the core its memory, symbols and
+ * types (pfnscan/host.h), and gets the scan back. The crash extension calls it from C; the drgn integration
  * through ctypes. Nothing here is specific to either host. */
 #ifndef PFNSCAN_CAPI_H
 #define PFNSCAN_CAPI_H
@@ -7,29 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pfnscan/host.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define PFNSCAN_CAPI_VERSION 1
-
-enum pfnscan_space { PFNSCAN_KVADDR = 0, PFNSCAN_PHYSADDR = 1 };
-
-/* Every callback returns 0 on success and non-zero otherwise. read() must fill buf completely. */
-struct pfnscan_host {
-  void *ctx;
-  const char *kind;         /* "crash", "drgn": shown in reports */
-  const char *path;         /* the dump the host opened, or "" (live) */
-  int live;                 /* memory may change while it is read */
-  int (*read)(void *ctx, int space, uint64_t address, void *buf, size_t length);
-  int (*symbol)(void *ctx, const char *name, uint64_t *address);          /* KASLR-relocated */
-  /* Type information; any of these may be NULL when the host has none. */
-  int (*struct_size)(void *ctx, const char *struct_name, uint64_t *size);
-  int (*member_offset)(void *ctx, const char *struct_name, const char *member, uint64_t *offset);
-  int (*enumerator)(void *ctx, const char *name, int64_t *value);
-  /* VMCOREINFO text if the host has it; NULL: read from the kernel's vmcoreinfo_data. */
-  const char *vmcoreinfo;
-};
 
 struct pfnscan_options {
   int full;                 /* read every struct page of every online section */

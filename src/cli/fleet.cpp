@@ -8,9 +8,9 @@
 #include <memory>
 #include <unistd.h>
 
-#include "pfnscan/batch.hpp"
-#include "pfnscan/documents.hpp"
-#include "pfnscan/report.hpp"
+#include "fleet/batch.hpp"
+#include "report/documents.hpp"
+#include "report/report.hpp"
 
 namespace pfnscan::cli {
 namespace {

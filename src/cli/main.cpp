@@ -9,13 +9,13 @@
 #include <sstream>
 
 #include "fleet.hpp"
-#include "pfnscan/debuginfo.hpp"
-#include "pfnscan/kdump_target.hpp"
-#include "pfnscan/kernel_log.hpp"
-#include "pfnscan/panic_analysis.hpp"
-#include "pfnscan/report.hpp"
-#include "pfnscan/scan.hpp"
-#include "pfnscan/vmcoreinfo.hpp"
+#include "types/debuginfo.hpp"
+#include "target/kdump_target.hpp"
+#include "log/kernel_log.hpp"
+#include "log/panic_analysis.hpp"
+#include "report/report.hpp"
+#include "mm/scan.hpp"
+#include "target/vmcoreinfo.hpp"
 
 namespace {
 

@@ -7,10 +7,10 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "pfnscan/batch.hpp"
+#include "fleet/batch.hpp"
 #include "scratch.hpp"
-#include "pfnscan/debuginfo.hpp"
-#include "pfnscan/documents.hpp"
+#include "types/debuginfo.hpp"
+#include "report/documents.hpp"
 
 using namespace pfnscan;
 namespace fs = std::filesystem;

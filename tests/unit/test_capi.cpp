@@ -8,9 +8,9 @@
 
 #include "machine.hpp"
 #include "pfnscan/capi.h"
-#include "pfnscan/kdump_target.hpp"
-#include "pfnscan/report.hpp"
-#include "pfnscan/scan.hpp"
+#include "target/kdump_target.hpp"
+#include "report/report.hpp"
+#include "mm/scan.hpp"
 #include "scenario.hpp"
 #include "scratch.hpp"
 #include "writers.hpp"

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "pfnscan/findings.hpp"
+#include "mm/findings.hpp"
 
 using namespace pfnscan;
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "pfnscan/judge.hpp"
+#include "mm/judge.hpp"
 
 using namespace pfnscan;
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "pfnscan/btf_types.hpp"
-#include "pfnscan/flattened.hpp"
-#include "pfnscan/kernel_facts.hpp"
+#include "types/btf_types.hpp"
+#include "target/flattened.hpp"
+#include "layout/kernel_facts.hpp"
 
 #include <cstring>
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "pfnscan/kernel_version.hpp"
+#include "base/kernel_version.hpp"
 
 using namespace pfnscan;
 

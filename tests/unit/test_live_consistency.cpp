@@ -7,8 +7,8 @@
 #include <functional>
 
 #include "machine.hpp"
-#include "pfnscan/report.hpp"
-#include "pfnscan/scan.hpp"
+#include "report/report.hpp"
+#include "mm/scan.hpp"
 #include "scenario.hpp"
 
 using namespace pfnscan;

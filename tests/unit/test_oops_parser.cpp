@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "pfnscan/panic_analysis.hpp"
-#include "pfnscan/verdict.hpp"
+#include "log/panic_analysis.hpp"
+#include "log/verdict.hpp"
 
 using namespace pfnscan;
 

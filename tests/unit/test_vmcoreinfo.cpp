@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "pfnscan/vmcoreinfo.hpp"
+#include "target/vmcoreinfo.hpp"
 
 using namespace pfnscan;
 

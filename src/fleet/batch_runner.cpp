@@ -1,0 +1,254 @@
+// Each dump is scanned by its own worker process (this pfnscan, `scan --json`), so a dump that
+// crashes the reader, hangs it or makes it eat memory costs only its own record: the worker runs
+// in its own process group under RLIMIT_AS, is killed with its group at the time limit, and dies
+// with the batch (PR_SET_PDEATHSIG) so a killed run leaves nothing behind. Its stdout and stderr
+// are files unlinked as soon as they are made: the kernel frees them even if the batch is killed.
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "fleet/batch.hpp"
+
+namespace pfnscan {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The whole of an unlinked output file, up to cap bytes.
+std::string read_all(int fd, std::size_t cap) {
+  std::string s;
+  char buf[65536];
+  off_t at = 0;
+  while (s.size() < cap) {
+    ssize_t n = ::pread(fd, buf, std::min(sizeof buf, cap - s.size()), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    s.append(buf, static_cast<std::size_t>(n));
+    at += n;
+  }
+  return s;
+}
+
+// A file in dir that has no name (close-on-exec; the worker gets it through dup2).
+Result<int> unnamed_file(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  // Filesystems without O_TMPFILE: a unique name, removed at once.
+  std::string tmpl = dir + "/pfnscan-batch-XXXXXX";
+  fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) return Error(Errc::io, fmt::format("cannot make a file in {}: {}", dir, std::strerror(errno)));
+  ::unlink(tmpl.c_str());
+  return fd;
+}
+
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "pfnscan";
+  buf[n] = 0;
+  return buf;
+}
+
+std::string last_line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  auto nl = s.rfind('\n');
+  if (nl != std::string::npos) s = s.substr(nl + 1);
+  if (s.size() > 500) s = s.substr(0, 500) + "...";
+  return s;
+}
+
+struct Running {
+  std::size_t index;
+  pid_t pid;
+  Clock::time_point started;
+  int out_fd = -1, err_fd = -1;
+  bool timed_out = false;
+};
+
+nlohmann::json make_record(const DumpInput& d, const Running& r, int status, const struct rusage& ru, const BatchOptions& o,
+                           double seconds) {
+  nlohmann::json rec = {{"record_version", 1}, {"identity", d.identity()}, {"path", d.path}, {"size", d.size},
+                        {"digest", d.digest},  {"format", dump_format_name(d.format)}, {"seconds", seconds},
+                        {"max_rss_kib", ru.ru_maxrss}};
+  if (!d.dmesg.empty()) rec["dmesg"] = d.dmesg;
+  std::string out = read_all(r.out_fd, std::size_t{256} << 20), err = read_all(r.err_fd, std::size_t{1} << 20);
+  const bool memory_message = err.find("out of memory") != std::string::npos || err.find("Cannot allocate memory") != std::string::npos ||
+                              err.find("bad_alloc") != std::string::npos;
+  if (r.timed_out) {
+    rec["status"] = "timeout";
+    rec["error"] = fmt::format("no result within {} s: killed", o.timeout_seconds);
+    return rec;
+  }
+  if (WIFSIGNALED(status)) {
+    const bool near_limit = o.memory_limit && static_cast<uint64_t>(ru.ru_maxrss) * 1024 >= o.memory_limit / 10 * 8;
+    rec["status"] = memory_message || near_limit ? "limit" : "error";
+    rec["error"] = memory_message || near_limit ? fmt::format("memory limit of {} MiB reached (killed by signal {})", o.memory_limit >> 20, WTERMSIG(status))
+                                                : fmt::format("the worker crashed: signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return rec;
+  }
+  const int code = WEXITSTATUS(status);
+  rec["exit_code"] = code;
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  if ((code == 0 || code == 1 || code == 4 || code == 5) && j.is_object() && j.contains("findings")) {
+    rec["status"] = "ok";
+    rec["kernel_release"] = j.at("kernel").value("release", "");
+    rec["summary"] = j.at("summary");
+    nlohmann::json ranges = nlohmann::json::array();
+    for (const auto& f : j.at("findings"))
+      ranges.push_back({{"start_pfn", f.at("start_pfn")}, {"end_pfn", f.at("end_pfn")}, {"section", f.at("section")},
+                        {"category", f.at("category")}});
+    rec["findings"] = ranges;
+    rec["verdict"] = j.contains("verdict") ? j.at("verdict").value("overall", "no-panic") : "no-panic";
+    rec["partial"] = j.value("partial", false);
+    rec["result"] = std::move(j);
+    return rec;
+  }
+  rec["status"] = memory_message ? "limit" : "error";
+  std::string msg = last_line(err);
+  rec["error"] = memory_message ? fmt::format("memory limit of {} MiB reached: {}", o.memory_limit >> 20, msg)
+                                : (msg.empty() ? fmt::format("the worker exited {} without a report", code) : msg);
+  return rec;
+}
+
+}  // namespace
+
+Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::string& results_path, const BatchOptions& o) {
+  BatchStats stats;
+  stats.total = dumps.size();
+  auto existing = read_results(results_path);
+  if (!existing) return std::move(existing.error());
+  std::set<std::string> recorded;
+  for (const auto& r : existing->records) recorded.insert(r.at("identity").get<std::string>());
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < dumps.size(); ++i) {
+    if (recorded.count(dumps[i].identity())) ++stats.skipped_already_recorded;
+    else todo.push_back(i);
+  }
+  // SIGCHLD is blocked and waited for with a timeout: a finished worker is reaped at once, and
+  // the time limits are still checked while none finishes.
+  sigset_t chld, old_mask;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &chld, &old_mask);
+  struct MaskGuard {
+    sigset_t old;
+    ~MaskGuard() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
+  } mask_guard{old_mask};
+  auto writer = ResultsWriter::open(results_path);
+  if (!writer) return std::move(writer.error());
+  const std::string worker = o.worker.empty() ? self_exe() : o.worker;
+  const unsigned jobs = std::max(1u, o.jobs);
+  const auto t0 = Clock::now();
+  std::map<pid_t, Running> running;
+  std::size_t next = 0, done = stats.skipped_already_recorded;
+  Status write_error = ok_status();
+
+  auto spawn = [&](std::size_t index) -> Status {
+    const DumpInput& d = dumps[index];
+    auto out_file = unnamed_file(o.scratch_dir);
+    if (!out_file) return std::move(out_file.error()).with_context("the worker's output");
+    auto err_file = unnamed_file(o.scratch_dir);
+    if (!err_file) {
+      ::close(*out_file);
+      return std::move(err_file.error()).with_context("the worker's output");
+    }
+    Running r{index, 0, Clock::now(), *out_file, *err_file};
+    std::vector<std::string> args = {worker, "scan", d.path, "--json", "--scratch-dir", o.scratch_dir};
+    if (o.full) args.push_back("--full");
+    if (!o.debuginfo_dir.empty()) args.insert(args.end(), {"--debuginfo", o.debuginfo_dir});
+    if (!d.dmesg.empty()) args.insert(args.end(), {"--dmesg", d.dmesg});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+      ::close(r.out_fd);
+      ::close(r.err_fd);
+      return Error(Errc::io, fmt::format("fork: {}", std::strerror(errno)));
+    }
+    if (pid == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      setpgid(0, 0);
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);
+      if (o.memory_limit) {
+        struct rlimit lim {o.memory_limit, o.memory_limit};
+        setrlimit(RLIMIT_AS, &lim);
+      }
+      int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull < 0) _exit(126);
+      dup2(devnull, 0);
+      dup2(r.out_fd, 1);
+      dup2(r.err_fd, 2);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    setpgid(pid, pid);
+    r.pid = pid;
+    running.emplace(pid, std::move(r));
+    return ok_status();
+  };
+
+  while ((next < todo.size() || !running.empty())) {
+    while (next < todo.size() && running.size() < jobs && write_error) {
+      if (auto st = spawn(todo[next]); !st) {
+        for (auto& [pid, r] : running) {  // the batch stops: so do its workers
+          ::kill(-pid, SIGKILL);
+          ::waitpid(pid, nullptr, 0);
+          ::close(r.out_fd);
+          ::close(r.err_fd);
+        }
+        return std::move(st.error());
+      }
+      ++next;
+    }
+    int status = 0;
+    struct rusage ru {};
+    pid_t pid = wait4(-1, &status, WNOHANG, &ru);
+    if (pid > 0) {
+      auto it = running.find(pid);
+      if (it == running.end()) continue;
+      Running r = std::move(it->second);
+      running.erase(it);
+      ::kill(-r.pid, SIGKILL);  // anything the worker left in its group
+      double secs = std::chrono::duration<double>(Clock::now() - r.started).count();
+      nlohmann::json rec = make_record(dumps[r.index], r, status, ru, o, secs);
+      ::close(r.out_fd);
+      ::close(r.err_fd);
+      if (write_error) write_error = writer->append(rec);
+      stats.per_dump_seconds.push_back(secs);
+      ++stats.ran;
+      ++done;
+      if (o.progress) o.progress(done, stats.total, std::chrono::duration<double>(Clock::now() - t0).count());
+      continue;
+    }
+    const auto now = Clock::now();
+    for (auto& [p, r] : running)
+      if (!r.timed_out && std::chrono::duration<double>(now - r.started).count() > o.timeout_seconds) {
+        r.timed_out = true;
+        ::kill(-r.pid, SIGKILL);
+      }
+    struct timespec wait {0, 50'000'000};
+    sigtimedwait(&chld, nullptr, &wait);
+  }
+  stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!write_error) return std::move(write_error.error()).with_context("recording to " + results_path);
+  return stats;
+}
+
+}  // namespace pfnscan

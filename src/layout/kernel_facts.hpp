@@ -1,0 +1,50 @@
+// Every kernel-version difference pfnscan knows, in one place. Each rule cites the commit and
+// release it follows. The layout resolver asks these only when the dump's own type information
+// (DWARF, BTF) cannot answer; answers carry whether they are certain.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/kernel_version.hpp"
+#include "layout/kernel_layout.hpp"
+
+namespace pfnscan::facts {
+
+template <typename T>
+struct Answer {
+  T value;
+  std::string why;       // the rule, with its commit
+  bool certain = true;
+};
+
+// First and last series the built-in table covers without type information.
+bool builtin_covers(const KernelVersion& v);
+
+Answer<bool> has_subsections(const KernelVersion& v);
+// SECTION_* bits of the macro era (before 6.0) and, for 6.0+, the enum as built with
+// CONFIG_ZONE_DEVICE=y (uncertain: the config decides).
+Answer<SectionFlagBits> section_flag_bits(const KernelVersion& v);
+// Offset of subsection_map in struct mem_section_usage: 0, or 16 behind an rcu_head since
+// 5ec8e8ea8b77 and its stable backports.
+Answer<uint64_t> subsection_map_offset(const KernelVersion& v);
+Answer<bool> fixed_pfn_to_online_page(const KernelVersion& v);
+Answer<bool> memmap_direct_map_quirk(const KernelVersion& v);
+// Offset of mem_section.usage (v5.3+) and of page.pgmap (all versions): stable on x86_64.
+Answer<uint64_t> mem_section_usage_offset();
+Answer<uint64_t> page_pgmap_offset();
+// enum zone_type of the usual distro x86_64 config (DMA, DMA32, NORMAL, MOVABLE, DEVICE).
+struct ZoneEnum {
+  int max_nr_zones;
+  int zone_device;
+};
+Answer<ZoneEnum> distro_zone_enum();
+// struct uts_namespace: where `name` sits when VMCOREINFO does not say (OFFSET(uts_namespace.name)
+// appears in 6.x). The resolver verifies the choice against OSRELEASE.
+std::initializer_list<uint64_t> uts_name_offset_candidates();
+
+std::string zone_name(int index, int zone_device, int max_nr_zones);
+
+constexpr uint64_t kPagePoisonPattern = ~uint64_t{0};  // PAGE_POISON_PATTERN, f165b378bbdf (v4.17)
+
+}  // namespace pfnscan::facts

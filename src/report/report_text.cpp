@@ -1,0 +1,120 @@
+#include <fmt/format.h>
+
+#include "report/report.hpp"
+
+namespace pfnscan {
+
+namespace {
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+}  // namespace
+
+std::string render_text(const ScanResult& r, const ReportOptions& options) {
+  const KernelLayout& L = r.layout;
+  std::string out;
+  // 1. The summary line.
+  if (r.findings.empty()) {
+    out += fmt::format("pfnscan: no pfn where the pre-5.12 pfn_to_online_page() returns a ZONE_DEVICE, stale or "
+                       "poisoned page{}\n",
+                       r.partial() ? " (PARTIAL scan: see errors)" : "");
+  } else {
+    std::string cats;
+    for (const auto& [c, n] : r.by_category())
+      cats += fmt::format("{}{} {} ({} pfns)", cats.empty() ? "" : ", ", n.ranges, category_name(c), n.pfns);
+    out += fmt::format("pfnscan: {} range(s), {} pfns where the pre-5.12 pfn_to_online_page() returns a wrong page: {}{}\n",
+                       r.findings.size(), r.total_pfns(), cats, r.partial() ? " (PARTIAL scan: see errors)" : "");
+  }
+  out += fmt::format("kernel {} ({}): {}\n", L.release, L.uts_version.empty() ? "uts version unknown" : L.uts_version,
+                     L.has_fixed_pfn_to_online_page
+                         ? "has the fixed pfn_to_online_page(); the old bug cannot trigger here"
+                         : (L.version.at_least(5, 3) ? "has the pre-5.12 pfn_to_online_page(): it can hit this bug"
+                                                     : "predates subsection hotplug (5.3)"));
+  out += fmt::format("mode: {}; {} present sections, {} online, {} examined, {} struct pages read\n",
+                     r.full ? "full" : "quick", r.stats.sections_present, r.stats.sections_online,
+                     r.stats.sections_examined, r.stats.memmap.struct_pages_read);
+  out += fmt::format("verdict: {} ({})\n", verdict_name(r.verdict.overall),
+                     !r.verdict.log_available ? "no kernel log in the dump"
+                     : r.verdict.incidents.empty()
+                         ? "no oops, BUG or panic in the kernel log"
+                         : fmt::format("{} oops/BUG/panic in the kernel log", r.verdict.incidents.size()));
+  for (const auto& e : r.errors) out += "error: " + e + "\n";
+  for (const auto& u : L.uncertainties) out += "uncertain: " + u + "\n";
+
+  // 2. Sections that matter: those with findings, or anomalies; every present one with --verbose.
+  std::vector<const SectionState*> shown;
+  for (const auto& s : r.sections.sections) {
+    bool has_finding = false;
+    for (const auto& f : r.findings) has_finding |= f.evidence.section == s.nr;
+    bool anomaly = s.memmap_check == MemmapCheck::mismatch || s.memmap_check == MemmapCheck::quirk_corrected ||
+                   !s.usage_problem.empty();
+    if (options.verbose || has_finding || anomaly) shown.push_back(&s);
+  }
+  if (!shown.empty()) {
+    out += "\nsections:\n";
+    out += fmt::format("  {:>6}  {:<18} {:<40} {:<18} {}\n", "nr", "pfns", "flags", "subsection_map", "memmap");
+    for (const SectionState* s : shown) {
+      uint64_t start = s->nr * L.pages_per_section();
+      std::string map = "-";
+      if (s->subsections_known) {
+        map.clear();
+        for (std::size_t i = s->subsection_words.size(); i-- > 0;) map += fmt::format("{:016x}", s->subsection_words[i]);
+      }
+      out += fmt::format("  {:>6}  {:<18} {:<40} {:<18} {}\n", s->nr,
+                         fmt::format("{:#x}-{:#x}", start, start + L.pages_per_section()), join(s->flag_names(), ","), map,
+                         memmap_check_name(s->memmap_check));
+      if (!s->memmap_detail.empty()) out += "          memmap: " + s->memmap_detail + "\n";
+      if (!s->usage_problem.empty()) out += "          usage: " + s->usage_problem + "\n";
+    }
+  }
+
+  // 3. The ranges.
+  if (!r.findings.empty()) {
+    out += "\nranges (end exclusive):\n";
+    for (const auto& f : r.findings) {
+      const Evidence& e = f.evidence;
+      out += fmt::format("  {:#x}-{:#x} ({} pfns) section {} subsections {}-{} (bit {}): {}\n", f.start_pfn, f.end_pfn,
+                         f.pfns(), e.section, e.subsection_first, e.subsection_last, e.subsection_bit ? 1 : 0,
+                         category_name(f.category));
+      out += fmt::format("      old pfn_to_online_page() -> {} ({}), fixed -> {}\n",
+                         f.old_returns_page ? "page" : "NULL", page_kind_name(f.kind), f.fixed_returns_page ? "page" : "NULL");
+      if (e.page_flags)
+        out += fmt::format("      struct page {:#x}: flags {:#018x}, zone {} ({}), node {}{}\n", e.struct_page,
+                           *e.page_flags, e.zone, e.zone_name, e.node, e.pgmap ? fmt::format(", pgmap {:#x}", *e.pgmap) : "");
+      else
+        out += fmt::format("      struct page {:#x}: not mapped\n", e.struct_page);
+    }
+  }
+
+  if (!r.observations.empty()) {
+    out += "\nobservations (both the old and the fixed function return these pages; not this bug, but pfn walkers "
+           "will trip over them):\n";
+    for (const auto& f : r.observations)
+      out += fmt::format("  {:#x}-{:#x} ({} pfns) section {}: {}, flags {}\n", f.start_pfn, f.end_pfn, f.pfns(),
+                         f.evidence.section, category_name(f.category),
+                         f.evidence.page_flags ? fmt::format("{:#018x}", *f.evidence.page_flags) : "unmapped");
+  } else if (!r.full) {
+    out += "\n(poisoned or garbage struct pages that the fixed function also returns are searched with --full)\n";
+  }
+
+  if (!r.verdict.incidents.empty() || (options.verbose && !r.verdict.notes.empty()))
+    out += "\n" + render_verdict_text(r.verdict, options);
+
+  if (options.verbose) {
+    out += fmt::format("\ninput: {} ({})\n", r.target.path, r.target.format);
+    for (const auto& n : r.target.notes) out += "  note: " + n + "\n";
+    for (const auto& n : r.sections.notes) out += "  note: " + n + "\n";
+    if (r.sections.vmemmap_base)
+      out += fmt::format("vmemmap base {:#x} (from {})\n", *r.sections.vmemmap_base, r.sections.vmemmap_source);
+    if (r.direct_map_base) out += fmt::format("direct map base {:#x} (from {})\n", *r.direct_map_base, r.direct_map_source);
+    out += "\nprovenance:\n";
+    for (const auto& p : L.provenance)
+      out += fmt::format("  {:<42} {:<28} [{}{}] {}\n", p.name, p.value, source_name(p.source), p.certain ? "" : ", uncertain",
+                         p.detail);
+  }
+  return out;
+}
+
+}  // namespace pfnscan

@@ -32,7 +32,6 @@ std::vector<std::string> SectionState::flag_names() const {
 
 namespace {
 
-constexpr uint64_t kPage = 4096;
 
 void decode_flags(SectionState& s, const SectionFlagBits& b) {
   auto bit = [&](int n) { return n >= 0 && ((s.raw >> n) & 1); };

@@ -16,7 +16,6 @@ namespace {
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kPagesPerSection = 32768;   // SECTION_SIZE_BITS 27
 constexpr uint64_t kPagesPerSub = 512;         // SUBSECTION_SHIFT 21
-constexpr unsigned kSubsPerSection = 64;
 constexpr uint64_t kStructPage = 64;
 constexpr uint64_t kStartKernelMap = 0xffffffff80000000ULL;
 constexpr uint64_t kKernelLinkVa = 0xffffffff81000000ULL;

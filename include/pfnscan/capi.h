@@ -13,7 +13,7 @@
 extern "C" {
 #endif
 
-#define PFNSCAN_CAPI_VERSION 1
+#define PFNSCAN_CAPI_VERSION 2
 
 struct pfnscan_options {
   int full;                 /* read every struct page of every online section */
@@ -22,6 +22,9 @@ struct pfnscan_options {
   int64_t section;          /* -1: all */
   uint64_t pfn_start, pfn_end;  /* pfn_end == 0: all */
   int judge_log;            /* read the kernel log and judge its oopses */
+  /* Since version 2; NULL or "" for none. The same fallbacks as the CLI's --debuginfo and --dmesg. */
+  const char *debuginfo_dir;  /* find the vmlinux by the dump's build id or release (when the host has no types) */
+  const char *dmesg_file;     /* a saved kernel log, judged when the dump's own cannot be read */
 };
 
 /* Runs a scan. Returns the CLI's exit code (0 clean, 1 findings, 2 error, 4 partial, 5 explained).

@@ -106,7 +106,7 @@ static int host_enumerator(void *ctx, const char *name, int64_t *value) {
 }
 
 static void cmd_pfnscan(void) {
-  struct pfnscan_options options = {0, 0, 1, -1, 0, 0, 1};
+  struct pfnscan_options options = {0, 0, 1, -1, 0, 0, 1, NULL, NULL};
   int json = 0, c;
   char *dash;
   while ((c = getopt(argcnt, args, "fjvns:p:")) != EOF) {

@@ -68,6 +68,8 @@ class _Options(ctypes.Structure):
         ("pfn_start", ctypes.c_uint64),
         ("pfn_end", ctypes.c_uint64),
         ("judge_log", ctypes.c_int),
+        ("debuginfo_dir", ctypes.c_char_p),  # capi.h version 2
+        ("dmesg_file", ctypes.c_char_p),
     ]
 
 

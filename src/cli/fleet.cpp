@@ -1,4 +1,4 @@
-#include "fleet.hpp"
+#include "cli/fleet.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -8,17 +8,18 @@
 #include <memory>
 #include <unistd.h>
 
-#include "fleet/batch.hpp"
-#include "report/documents.hpp"
-#include "report/report.hpp"
+#include "cli/common.hpp"
+#include "fleet/documents.hpp"
+#include "fleet/inputs.hpp"
+#include "fleet/results_file.hpp"
+#include "fleet/runner.hpp"
+#include "fleet/summary.hpp"
+#include "report/json_io.hpp"
+#include "report/svg.hpp"
+#include "target/vmcoreinfo.hpp"
 
 namespace pfnscan::cli {
 namespace {
-
-int fail(const Error& e) {
-  std::fprintf(stderr, "pfnscan: error: %s\n", e.describe().c_str());
-  return exit_code_for_error(e);
-}
 
 std::optional<uint64_t> parse_size(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -86,11 +87,11 @@ int run_batch_cmd(const BatchArgs& a) {
   if (!stats) return fail(stats.error());
   auto results = read_results(a.output);
   if (!results) return fail(results.error());
-  std::vector<nlohmann::json> mine;
+  std::vector<BatchRecord> mine;
   std::set<std::string> ids;
   for (const auto& d : dumps) ids.insert(d.identity());
-  for (const auto& r : results->records)
-    if (ids.count(r.at("identity").get<std::string>())) mine.push_back(r);
+  for (auto& r : results->records)
+    if (ids.count(r.identity)) mine.push_back(std::move(r));
   if (!a.quiet) {
     std::cout << render_summary_text(summarize(mine));
     std::vector<double> t = stats->per_dump_seconds;
@@ -108,7 +109,7 @@ int run_merge(const std::vector<std::string>& inputs, const std::string& output)
   if (!merged) return fail(merged.error());
   std::ofstream out(output, std::ios::trunc);
   if (!out) return fail(Error(Errc::io, "cannot write " + output));
-  for (const auto& r : *merged) out << r.dump() << "\n";
+  for (const auto& r : *merged) out << report::dump_json(to_json(r)) << "\n";
   out.flush();
   if (!out) return fail(Error(Errc::io, "writing " + output));
   std::fprintf(stderr, "pfnscan: merged %zu record(s) from %zu file(s) into %s\n", merged->size(), inputs.size(), output.c_str());
@@ -125,7 +126,7 @@ int run_summary(const std::string& path, bool json) {
   for (const auto& p : r->problems) std::fprintf(stderr, "pfnscan: %s\n", p.c_str());
   if (r->had_partial_tail) std::fprintf(stderr, "pfnscan: %s ends in a partial line (a killed run): ignored\n", path.c_str());
   auto s = summarize(r->records);
-  if (json) std::cout << s.dump(2) << "\n";
+  if (json) std::cout << report::dump_json(to_json(s), 2) << "\n";
   else std::cout << render_summary_text(s);
   return 0;
 }
@@ -148,15 +149,13 @@ int run_report(const ReportArgs& a) {
       char buf[256] = {};
       if (gethostname(buf, sizeof buf - 1) == 0) host = buf;
     }
-    in->scan = redact(in->scan, host);
-    in->batch_record = redact(in->batch_record, host);
-    for (auto& r : in->batch) r = redact(r, host);
+    redact(*in, host);
   }
   std::string text;
   if (a.format == "md" || a.format == "markdown") text = render_markdown(*in);
   else if (a.format == "svg") {
-    if (in->scan.is_null()) return fail(Error(Errc::usage, "an SVG map needs one dump's result: pick one with --dump PATH"));
-    text = render_svg(in->scan);
+    if (!in->scan) return fail(Error(Errc::usage, "an SVG map needs one dump's result: pick one with --dump PATH"));
+    text = report::render_svg(*in->scan);
   } else if (a.format == "html") text = render_html(*in);
   else return fail(Error(Errc::usage, "--format is md, svg or html"));
   if (a.output.empty() || a.output == "-") {

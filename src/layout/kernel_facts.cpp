@@ -1,5 +1,6 @@
 #include "layout/kernel_facts.hpp"
 
+#include <bit>
 #include <fmt/format.h>
 
 namespace pfnscan::facts {
@@ -98,6 +99,29 @@ Answer<ZoneEnum> distro_zone_enum() {
           "enum zone_type of x86_64 distro configs (Debian, Ubuntu, RHEL, SUSE): DMA, DMA32, NORMAL, MOVABLE, DEVICE",
           false};
 }
+
+std::initializer_list<ZoneEnum> zone_enum_candidates() {
+  static constexpr std::initializer_list<ZoneEnum> c = {{5, 4}, {4, -1}, {6, 5}};
+  return c;
+}
+
+PageFlagLayout page_flag_layout(unsigned nodes_shift, ZoneEnum zones) {
+  PageFlagLayout l;
+  l.max_nr_zones = zones.max_nr_zones;
+  l.zone_device = zones.zone_device;
+  l.zones_width = zones.max_nr_zones <= 1 ? 0 : static_cast<unsigned>(std::bit_width(static_cast<unsigned>(zones.max_nr_zones - 1)));
+  l.nodes_width = nodes_shift;
+  l.nodes_pgshift = nodes_shift ? 64 - nodes_shift : 0;
+  l.zones_pgshift = 64 - nodes_shift - l.zones_width;
+  for (int z = 0; z < zones.max_nr_zones; ++z) l.zone_names.push_back(zone_name(z, zones.zone_device, zones.max_nr_zones));
+  return l;
+}
+
+std::string describe_zones_pgshift(const PageFlagLayout& l) {
+  return fmt::format("64 - NODES_SHIFT {} - ZONES_SHIFT {} (SPARSEMEM_VMEMMAP: no section field)", l.nodes_width, l.zones_width);
+}
+
+bool is_kernel_address(uint64_t address) { return address >= 0xff00000000000000ULL; }
 
 std::initializer_list<uint64_t> uts_name_offset_candidates() {
   // 0 in 6.x (no kref), 4 in 5.x (struct kref first).

@@ -39,6 +39,18 @@ struct ZoneEnum {
   int zone_device;
 };
 Answer<ZoneEnum> distro_zone_enum();
+// The zone enums a distro-like x86_64 config can have, the distro one first: with and without
+// ZONE_DEVICE, and with an extra zone. The zone probe tries them against boot RAM.
+std::initializer_list<ZoneEnum> zone_enum_candidates();
+
+// The page->flags fields (include/linux/page-flags-layout.h): with SPARSEMEM_VMEMMAP there is no
+// section field, the node field is at the top and the zone field, order_base_2(MAX_NR_ZONES)
+// bits wide, right under it.
+PageFlagLayout page_flag_layout(unsigned nodes_shift, ZoneEnum zones);
+std::string describe_zones_pgshift(const PageFlagLayout& layout);
+
+// x86_64 kernel addresses: the upper half, from the direct map up (4- and 5-level paging).
+bool is_kernel_address(uint64_t address);
 // struct uts_namespace: where `name` sits when VMCOREINFO does not say (OFFSET(uts_namespace.name)
 // appears in 6.x). The resolver verifies the choice against OSRELEASE.
 std::initializer_list<uint64_t> uts_name_offset_candidates();

@@ -1,6 +1,7 @@
 // KernelLayout: every offset, size and constant the walk needs, each recorded with where it
 // came from. Resolved from type information, VMCOREINFO and the kernel facts (resolve.hpp), then
-// settled against the dump itself (settle.hpp); the walk only reads it and never looks at versions.
+// settled against the dump itself (settle.hpp); from then on it is only read, and the walk never
+// looks at versions.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@ struct SectionFlagBits {
   int taint_zone_device = -1;
   int map_last_bit = 2;  // bits below this are flags; the rest is the encoded memmap
   uint64_t mask() const { return ~((uint64_t{1} << map_last_bit) - 1); }
+  static bool test(uint64_t raw, int bit) { return bit >= 0 && ((raw >> bit) & 1); }
 };
 
 struct PageFlagLayout {
@@ -37,6 +39,15 @@ struct PageFlagLayout {
   unsigned node_of(uint64_t flags) const {
     return nodes_width ? static_cast<unsigned>((flags >> nodes_pgshift) & ((uint64_t{1} << nodes_width) - 1)) : 0;
   }
+  std::string zone_name(unsigned zone) const {
+    return zone < zone_names.size() ? zone_names[zone] : std::string("invalid");
+  }
+};
+
+// A doubt the report must show: about one fact (settling that fact removes it), or free-standing.
+struct Uncertainty {
+  std::optional<FactId> fact;
+  std::string text;
 };
 
 struct KernelLayout {
@@ -53,7 +64,10 @@ struct KernelLayout {
   uint64_t pages_per_section() const { return uint64_t{1} << (section_size_bits - page_shift); }
   uint64_t pages_per_subsection() const { return uint64_t{1} << (subsection_shift - page_shift); }
   unsigned subsections_per_section() const { return 1u << (section_size_bits - subsection_shift); }
+  std::size_t subsection_map_words() const { return (subsections_per_section() + 63) / 64; }
   uint64_t nr_mem_sections() const { return uint64_t{1} << (max_physmem_bits - section_size_bits); }
+  uint64_t max_pfn() const { return uint64_t{1} << (max_physmem_bits - page_shift); }
+  uint64_t section_start_pfn(uint64_t nr) const { return nr << (section_size_bits - page_shift); }
 
   // mem_section root
   uint64_t mem_section_symbol = 0;   // SYMBOL(mem_section): root-pointer array (EXTREME) or the static array
@@ -72,6 +86,10 @@ struct KernelLayout {
   std::optional<uint64_t> off_page_pgmap;
   PageFlagLayout page_flags;
 
+  // Where the kernel put its maps (settled from the dump).
+  std::optional<uint64_t> vmemmap_base;      // struct page of pfn = vmemmap_base + pfn * page_struct_size
+  std::optional<uint64_t> direct_map_base;   // page_offset_base
+
   // Behaviour of the dumped kernel
   bool has_fixed_pfn_to_online_page = false;
   std::string fixed_function_evidence;
@@ -79,9 +97,17 @@ struct KernelLayout {
   bool vmemmap = true;
 
   std::vector<FactRecord> provenance;
-  std::vector<std::string> uncertainties;  // what the report must say it could not be sure of
+  std::vector<Uncertainty> uncertainties;  // what the report must say it could not be sure of, in order
 
-  void record(std::string name, std::string value, Source source, std::string detail, bool certain = true);
+  void record(FactId id, std::string value, Source source, std::string detail, bool certain = true);
+  // A doubt that is not about one recorded fact (or a second one about it).
+  void doubt(std::string text, std::optional<FactId> about = std::nullopt);
+  const FactRecord* fact(FactId id) const;
+  bool certain(FactId id) const;
+  // What the dump showed replaces a guess: the fact takes the new value and source and becomes
+  // certain, and its doubts go.
+  void settle(FactId id, std::string value, Source source, std::string detail);
+  std::vector<std::string> uncertainty_texts() const;
 };
 
 }  // namespace pfnscan

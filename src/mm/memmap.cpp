@@ -1,5 +1,6 @@
 #include "mm/memmap.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace pfnscan {
@@ -9,28 +10,20 @@ std::vector<StructPage> MemmapReader::read(const SectionState& section, uint64_t
   const uint64_t base = struct_page_address(section, first);
   std::vector<std::byte> bytes(count * size);
   std::vector<bool> mapped(count, true);
-  auto st = target_.read(AddressSpace::kernel_virtual, base, bytes);
-  if (!st) {
-    // Retry page by page to learn exactly which struct pages are missing.
-    constexpr uint64_t kPage = 4096;
-    uint64_t off = 0;
-    while (off < bytes.size()) {
-      uint64_t a = base + off;
-      uint64_t chunk = std::min<uint64_t>(bytes.size() - off, kPage - a % kPage);
-      std::span<std::byte> piece(bytes.data() + off, chunk);
-      auto pst = target_.read(AddressSpace::kernel_virtual, a, piece);
-      if (!pst) {
-        if (pst.error().code() == Errc::excluded) {
-          std::fill(piece.begin(), piece.end(), std::byte{0});
-          ++stats_.excluded_pages;
-        } else {
-          ++stats_.unmapped_pages;
-          for (uint64_t i = off / size; i < count && i * size < off + chunk; ++i)
-            if (i * size + size > off) mapped[i] = false;
-        }
+  if (!target_.read(AddressSpace::kernel_virtual, base, bytes)) {
+    // Page by page, to learn exactly which struct pages are missing.
+    (void)target_.read_by_pages(AddressSpace::kernel_virtual, base, bytes, [&](std::span<std::byte> piece, const Error& e) {
+      std::fill(piece.begin(), piece.end(), std::byte{0});
+      if (e.code() == Errc::excluded) {
+        ++stats_.excluded_pages;
+        return true;
       }
-      off += chunk;
-    }
+      ++stats_.unmapped_pages;
+      const uint64_t off = static_cast<uint64_t>(piece.data() - bytes.data());
+      for (uint64_t i = off / size; i < count && i * size < off + piece.size(); ++i)
+        if (i * size + size > off) mapped[i] = false;
+      return true;
+    });
   }
   stats_.bytes_read += bytes.size();
   stats_.struct_pages_read += count;
@@ -41,8 +34,7 @@ std::vector<StructPage> MemmapReader::read(const SectionState& section, uint64_t
     p.content.mapped = mapped[i];
     if (!mapped[i]) continue;
     std::memcpy(&p.content.flags, bytes.data() + i * size + layout_.off_page_flags, 8);
-    if (layout_.off_page_pgmap && *layout_.off_page_pgmap + 8 <= size)
-      std::memcpy(&p.pgmap, bytes.data() + i * size + *layout_.off_page_pgmap, 8);
+    if (layout_.off_page_pgmap) std::memcpy(&p.pgmap, bytes.data() + i * size + *layout_.off_page_pgmap, 8);
   }
   return out;
 }

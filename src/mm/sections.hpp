@@ -1,15 +1,17 @@
-// The section table: the mem_section root array and every present section's flags, subsection
-// map and memmap address, decoded and sanity-checked.
+// The section table: every present section's flags, subsection map and memmap address, decoded
+// from the snapshot (layout/section_snapshot.hpp) with the settled layout and sanity-checked.
+// Pure: no reads.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "base/problem.hpp"
 #include "layout/kernel_layout.hpp"
-#include "base/result.hpp"
-#include "target/target.hpp"
+#include "layout/section_snapshot.hpp"
 
 namespace pfnscan {
 
@@ -20,6 +22,7 @@ enum class MemmapCheck {
   no_memmap,           // SECTION_HAS_MEM_MAP clear
 };
 const char* memmap_check_name(MemmapCheck check);
+std::optional<MemmapCheck> memmap_check_from_name(std::string_view name);
 
 struct SectionState {
   uint64_t nr = 0;
@@ -50,17 +53,11 @@ struct SectionState {
 
 struct SectionTable {
   std::vector<SectionState> sections;   // present (non-zero) sections, ascending nr
-  std::optional<uint64_t> vmemmap_base;
-  std::string vmemmap_source;
-  std::vector<std::string> errors;      // what could not be read; a non-empty list makes the scan partial
+  std::vector<Problem> errors;          // what could not be read; a non-empty list makes the scan partial
   std::vector<std::string> notes;
   uint64_t roots_present = 0;
 };
 
-// Reads the whole table. Fails only when nothing at all can be read; lesser damage is recorded in
-// SectionTable::errors. May settle an uncertain subsection_map offset by probing (and records it).
-Result<SectionTable> walk_sections(Target& target, KernelLayout& layout, std::optional<uint64_t> vmemmap_hint);
-
-bool is_kernel_address(uint64_t address);
+SectionTable decode_sections(const SectionSnapshot& snapshot, const KernelLayout& layout);
 
 }  // namespace pfnscan

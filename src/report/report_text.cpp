@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "report/json_io.hpp"
 #include "report/report.hpp"
 
 namespace pfnscan {
@@ -12,8 +13,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 }  // namespace
 
-std::string render_text(const ScanResult& r, const ReportOptions& options) {
-  const KernelLayout& L = r.layout;
+std::string render_text(const report::ScanReport& r, const ReportOptions& options) {
   std::string out;
   // 1. The summary line.
   if (r.findings.empty()) {
@@ -22,32 +22,33 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
                        r.partial() ? " (PARTIAL scan: see errors)" : "");
   } else {
     std::string cats;
-    for (const auto& [c, n] : r.by_category())
-      cats += fmt::format("{}{} {} ({} pfns)", cats.empty() ? "" : ", ", n.ranges, category_name(c), n.pfns);
+    for (const auto& c : r.by_category())
+      cats += fmt::format("{}{} {} ({} pfns)", cats.empty() ? "" : ", ", c.ranges, category_name(c.category), c.pfns);
     out += fmt::format("pfnscan: {} range(s), {} pfns where the pre-5.12 pfn_to_online_page() returns a wrong page: {}{}\n",
                        r.findings.size(), r.total_pfns(), cats, r.partial() ? " (PARTIAL scan: see errors)" : "");
   }
-  out += fmt::format("kernel {} ({}): {}\n", L.release, L.uts_version.empty() ? "uts version unknown" : L.uts_version,
-                     L.has_fixed_pfn_to_online_page
+  const report::KernelInfo& k = r.kernel;
+  out += fmt::format("kernel {} ({}): {}\n", k.release, k.version.empty() ? "uts version unknown" : k.version,
+                     k.has_fixed_pfn_to_online_page
                          ? "has the fixed pfn_to_online_page(); the old bug cannot trigger here"
-                         : (L.version.at_least(5, 3) ? "has the pre-5.12 pfn_to_online_page(): it can hit this bug"
-                                                     : "predates subsection hotplug (5.3)"));
+                         : (k.can_hit_bug ? "has the pre-5.12 pfn_to_online_page(): it can hit this bug"
+                                          : "predates subsection hotplug (5.3)"));
   out += fmt::format("mode: {}; {} present sections, {} online, {} examined, {} struct pages read\n",
                      r.full ? "full" : "quick", r.stats.sections_present, r.stats.sections_online,
-                     r.stats.sections_examined, r.stats.memmap.struct_pages_read);
+                     r.stats.sections_examined, r.stats.struct_pages_read);
   out += fmt::format("verdict: {} ({})\n", verdict_name(r.verdict.overall),
                      !r.verdict.log_available ? "no kernel log in the dump"
                      : r.verdict.incidents.empty()
                          ? "no oops, BUG or panic in the kernel log"
                          : fmt::format("{} oops/BUG/panic in the kernel log", r.verdict.incidents.size()));
-  for (const auto& e : r.errors) out += "error: " + e + "\n";
-  for (const auto& u : L.uncertainties) out += "uncertain: " + u + "\n";
+  for (const auto& p : r.problems) out += "error: " + p.message + "\n";
+  for (const auto& u : r.uncertainties) out += "uncertain: " + u + "\n";
 
   // 2. Sections that matter: those with findings, or anomalies; every present one with --verbose.
-  std::vector<const SectionState*> shown;
-  for (const auto& s : r.sections.sections) {
+  std::vector<const report::SectionRow*> shown;
+  for (const auto& s : r.sections) {
     bool has_finding = false;
-    for (const auto& f : r.findings) has_finding |= f.evidence.section == s.nr;
+    for (const auto& f : r.findings) has_finding |= f.section == s.nr;
     bool anomaly = s.memmap_check == MemmapCheck::mismatch || s.memmap_check == MemmapCheck::quirk_corrected ||
                    !s.usage_problem.empty();
     if (options.verbose || has_finding || anomaly) shown.push_back(&s);
@@ -55,16 +56,14 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
   if (!shown.empty()) {
     out += "\nsections:\n";
     out += fmt::format("  {:>6}  {:<18} {:<40} {:<18} {}\n", "nr", "pfns", "flags", "subsection_map", "memmap");
-    for (const SectionState* s : shown) {
-      uint64_t start = s->nr * L.pages_per_section();
+    for (const report::SectionRow* s : shown) {
       std::string map = "-";
-      if (s->subsections_known) {
+      if (s->subsection_map) {
         map.clear();
-        for (std::size_t i = s->subsection_words.size(); i-- > 0;) map += fmt::format("{:016x}", s->subsection_words[i]);
+        for (std::size_t i = s->subsection_map->size(); i-- > 0;) map += fmt::format("{:016x}", (*s->subsection_map)[i]);
       }
-      out += fmt::format("  {:>6}  {:<18} {:<40} {:<18} {}\n", s->nr,
-                         fmt::format("{:#x}-{:#x}", start, start + L.pages_per_section()), join(s->flag_names(), ","), map,
-                         memmap_check_name(s->memmap_check));
+      out += fmt::format("  {:>6}  {:<18} {:<40} {:<18} {}\n", s->nr, fmt::format("{:#x}-{:#x}", s->start_pfn, s->end_pfn),
+                         join(s->flags, ","), map, memmap_check_name(s->memmap_check));
       if (!s->memmap_detail.empty()) out += "          memmap: " + s->memmap_detail + "\n";
       if (!s->usage_problem.empty()) out += "          usage: " + s->usage_problem + "\n";
     }
@@ -74,17 +73,17 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
   if (!r.findings.empty()) {
     out += "\nranges (end exclusive):\n";
     for (const auto& f : r.findings) {
-      const Evidence& e = f.evidence;
+      const report::Evidence& e = f.evidence;
       out += fmt::format("  {:#x}-{:#x} ({} pfns) section {} subsections {}-{} (bit {}): {}\n", f.start_pfn, f.end_pfn,
                          f.pfns(), e.section, e.subsection_first, e.subsection_last, e.subsection_bit ? 1 : 0,
                          category_name(f.category));
-      out += fmt::format("      old pfn_to_online_page() -> {} ({}), fixed -> {}\n",
-                         f.old_returns_page ? "page" : "NULL", page_kind_name(f.kind), f.fixed_returns_page ? "page" : "NULL");
+      out += fmt::format("      old pfn_to_online_page() -> {} ({}), fixed -> {}\n", f.old_returns_page ? "page" : "NULL", f.page_kind,
+                         f.fixed_returns_page ? "page" : "NULL");
       if (e.page_flags)
-        out += fmt::format("      struct page {:#x}: flags {:#018x}, zone {} ({}), node {}{}\n", e.struct_page,
-                           *e.page_flags, e.zone, e.zone_name, e.node, e.pgmap ? fmt::format(", pgmap {:#x}", *e.pgmap) : "");
+        out += fmt::format("      struct page {}: flags {:#018x}, zone {} ({}), node {}{}\n", report::hex_text(e.struct_page),
+                           e.page_flags->value, e.zone, e.zone_name, e.node, e.pgmap ? ", pgmap " + report::hex_text(*e.pgmap) : "");
       else
-        out += fmt::format("      struct page {:#x}: not mapped\n", e.struct_page);
+        out += fmt::format("      struct page {}: not mapped\n", report::hex_text(e.struct_page));
     }
   }
 
@@ -94,7 +93,7 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
     for (const auto& f : r.observations)
       out += fmt::format("  {:#x}-{:#x} ({} pfns) section {}: {}, flags {}\n", f.start_pfn, f.end_pfn, f.pfns(),
                          f.evidence.section, category_name(f.category),
-                         f.evidence.page_flags ? fmt::format("{:#018x}", *f.evidence.page_flags) : "unmapped");
+                         f.evidence.page_flags ? fmt::format("{:#018x}", f.evidence.page_flags->value) : "unmapped");
   } else if (!r.full) {
     out += "\n(poisoned or garbage struct pages that the fixed function also returns are searched with --full)\n";
   }
@@ -103,15 +102,18 @@ std::string render_text(const ScanResult& r, const ReportOptions& options) {
     out += "\n" + render_verdict_text(r.verdict, options);
 
   if (options.verbose) {
-    out += fmt::format("\ninput: {} ({})\n", r.target.path, r.target.format);
-    for (const auto& n : r.target.notes) out += "  note: " + n + "\n";
-    for (const auto& n : r.sections.notes) out += "  note: " + n + "\n";
-    if (r.sections.vmemmap_base)
-      out += fmt::format("vmemmap base {:#x} (from {})\n", *r.sections.vmemmap_base, r.sections.vmemmap_source);
-    if (r.direct_map_base) out += fmt::format("direct map base {:#x} (from {})\n", *r.direct_map_base, r.direct_map_source);
+    out += fmt::format("\ninput: {} ({})\n", r.input.path, r.input.format);
+    for (const auto& n : r.input.notes) out += "  note: " + n + "\n";
+    for (const auto& n : r.notes) out += "  note: " + n + "\n";
+    const FactRecord* vmemmap = r.fact(FactId::vmemmap_base);
+    if (r.layout.vmemmap_base)
+      out += fmt::format("vmemmap base {} (from {})\n", report::hex_text(*r.layout.vmemmap_base), vmemmap ? vmemmap->detail : "?");
+    const FactRecord* direct = r.fact(FactId::direct_map_base);
+    if (r.direct_map_base)
+      out += fmt::format("direct map base {} (from {})\n", report::hex_text(*r.direct_map_base), direct ? direct->detail : "?");
     out += "\nprovenance:\n";
-    for (const auto& p : L.provenance)
-      out += fmt::format("  {:<42} {:<28} [{}{}] {}\n", p.name, p.value, source_name(p.source), p.certain ? "" : ", uncertain",
+    for (const auto& p : r.provenance)
+      out += fmt::format("  {:<42} {:<28} [{}{}] {}\n", p.name(), p.value, source_name(p.source), p.certain ? "" : ", uncertain",
                          p.detail);
   }
   return out;

@@ -24,23 +24,27 @@ Result<std::vector<std::byte>> Target::read_bytes(AddressSpace space, uint64_t a
   return out;
 }
 
-Status Target::read_kernel_data(uint64_t address, std::span<std::byte> out, uint64_t& excluded_pages) {
-  constexpr uint64_t kPage = 4096;
-  auto whole = read(AddressSpace::kernel_virtual, address, out);
-  if (whole || whole.error().code() != Errc::excluded) return whole;
+Status Target::read_by_pages(AddressSpace space, uint64_t address, std::span<std::byte> out, const PageFailure& on_failure) {
   std::size_t done = 0;
   while (done < out.size()) {
-    uint64_t a = address + done;
-    std::size_t chunk = std::min<std::size_t>(out.size() - done, kPage - (a % kPage));
-    auto st = read(AddressSpace::kernel_virtual, a, out.subspan(done, chunk));
-    if (!st) {
-      if (st.error().code() != Errc::excluded) return st;
-      std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), chunk, std::byte{0});
-      ++excluded_pages;
-    }
+    const uint64_t a = address + done;
+    const std::size_t chunk = std::min<std::size_t>(out.size() - done, kPageSize - (a % kPageSize));
+    std::span<std::byte> piece = out.subspan(done, chunk);
+    if (auto st = read(space, a, piece); !st && !on_failure(piece, st.error())) return st;
     done += chunk;
   }
   return ok_status();
+}
+
+Status Target::read_kernel_data(uint64_t address, std::span<std::byte> out, uint64_t& excluded_pages) {
+  auto whole = read(AddressSpace::kernel_virtual, address, out);
+  if (whole || whole.error().code() != Errc::excluded) return whole;
+  return read_by_pages(AddressSpace::kernel_virtual, address, out, [&](std::span<std::byte> piece, const Error& e) {
+    if (e.code() != Errc::excluded) return false;
+    std::fill(piece.begin(), piece.end(), std::byte{0});
+    ++excluded_pages;
+    return true;
+  });
 }
 
 Result<std::vector<std::byte>> Target::read_kernel_bytes(uint64_t address, std::size_t length, uint64_t& excluded_pages) {

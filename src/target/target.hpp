@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,6 +18,10 @@
 namespace pfnscan {
 
 class TypeInfo;
+
+// The dumps pfnscan reads are x86_64's: 4 KiB pages. Reads that fail are retried a page at a time.
+inline constexpr uint64_t kPageSize = 4096;
+inline constexpr unsigned kPageShift = 12;
 
 enum class AddressSpace { kernel_virtual, physical };
 
@@ -54,6 +59,10 @@ class Target {
   // Kernel data: pages filtered out of a makedumpfile dump are zero pages (the only kernel pages
   // dump levels drop), so they read as zeros and are counted; every other failure is returned.
   Status read_kernel_data(uint64_t address, std::span<std::byte> out, uint64_t& excluded_pages);
+  // Reads `out` a page at a time. Where a page cannot be read, `on_failure(piece, error)` decides:
+  // true reads on (the piece is left as it is), false stops and returns that error.
+  using PageFailure = std::function<bool(std::span<std::byte> piece, const Error& error)>;
+  Status read_by_pages(AddressSpace space, uint64_t address, std::span<std::byte> out, const PageFailure& on_failure);
   Result<std::vector<std::byte>> read_kernel_bytes(uint64_t address, std::size_t length, uint64_t& excluded_pages);
 };
 

@@ -12,14 +12,14 @@ bool SymbolResolver::has_symbol_table() const {
 }
 
 std::optional<SymbolHit> SymbolResolver::find(const std::string& name) const {
-  if (auto v = target_.vmcoreinfo().symbol(name); v) return SymbolHit{*v, "VMCOREINFO"};
-  if (auto v = target_.symbol(name)) return SymbolHit{*v, target_.describe().kind + " symbol table"};
+  if (auto v = target_.vmcoreinfo().symbol(name); v) return SymbolHit{*v, "VMCOREINFO", SymbolSource::vmcoreinfo};
+  if (auto v = target_.symbol(name)) return SymbolHit{*v, target_.describe().kind + " symbol table", SymbolSource::host};
   if (kallsyms_) {
     auto it = kallsyms_->addresses.find(name);
-    if (it != kallsyms_->addresses.end()) return SymbolHit{it->second, "kallsyms"};
+    if (it != kallsyms_->addresses.end()) return SymbolHit{it->second, "kallsyms", SymbolSource::kallsyms};
   }
   auto it = vmlinux_.find(name);
-  if (it != vmlinux_.end()) return SymbolHit{it->second + kaslr_offset_, "vmlinux .symtab + KERNELOFFSET"};
+  if (it != vmlinux_.end()) return SymbolHit{it->second + kaslr_offset_, "vmlinux .symtab + KERNELOFFSET", SymbolSource::vmlinux};
   return std::nullopt;
 }
 

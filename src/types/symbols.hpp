@@ -14,9 +14,14 @@
 
 namespace pfnscan {
 
+// Where a symbol's address came from. VMCOREINFO's SYMBOL(x) is sometimes the variable's value
+// (mem_section, vmemmap) rather than its address, so readers of variables skip those.
+enum class SymbolSource { vmcoreinfo, host, kallsyms, vmlinux };
+
 struct SymbolHit {
   uint64_t address;
-  std::string from;  // "VMCOREINFO", "kallsyms", "vmlinux .symtab + KERNELOFFSET", "crash"
+  std::string from;  // as reports say it: "VMCOREINFO", "kallsyms", "vmlinux .symtab + KERNELOFFSET", "crash symbol table"
+  SymbolSource source = SymbolSource::kallsyms;
 };
 
 class SymbolResolver {

@@ -26,7 +26,7 @@ Status find_btf_in_dump(Target& target, TypeSources& out) {
     return Error(Errc::missing, "kallsyms has no __start_BTF/__stop_BTF (kernel built without CONFIG_DEBUG_INFO_BTF)");
   }
   uint64_t begin = start->second, end = stop->second;
-  out.facts.push_back({"kallsyms", fmt::format("{} symbols", kallsyms->addresses.size()), Source::vmcoreinfo,
+  out.facts.push_back({FactId::kallsyms, fmt::format("{} symbols", kallsyms->addresses.size()), Source::vmcoreinfo,
                        "decoded from the kallsyms tables VMCOREINFO lists", true});
   out.symbols->set_kallsyms(std::move(*kallsyms));
   if (end <= begin || end - begin > kMaxBtfBytes)

@@ -7,10 +7,14 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "fleet/batch.hpp"
+#include "fleet/inputs.hpp"
+#include "fleet/results_file.hpp"
+#include "fleet/summary.hpp"
+#include "report/json_io.hpp"
+#include "report/redact.hpp"
 #include "scratch.hpp"
+#include "target/vmcoreinfo.hpp"
 #include "types/debuginfo.hpp"
-#include "report/documents.hpp"
 
 using namespace pfnscan;
 namespace fs = std::filesystem;
@@ -22,10 +26,18 @@ std::string read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
-nlohmann::json rec(const std::string& path, const std::string& status, const std::string& verdict = "no-panic") {
-  return {{"identity", path + "|1|fnv1a64:0"}, {"path", path}, {"status", status}, {"verdict", verdict},
-          {"kernel_release", "5.10.0"}, {"summary", {{"ranges", 1}, {"by_category", {{"zone_device_in_online_section", {{"pfns", 10}}}}}}}};
+BatchRecord rec(const std::string& path, BatchStatus status, Verdict verdict = Verdict::no_panic) {
+  BatchRecord r;
+  r.identity = path + "|1|fnv1a64:0";
+  r.path = path;
+  r.status = status;
+  r.verdict = verdict;
+  r.kernel_release = "5.10.0";
+  r.summary = {1, 10, {{"zone_device_in_online_section", {1, 10}}}};
+  r.result = nlohmann::json::object();
+  return r;
 }
+std::string line(const BatchRecord& r) { return report::dump_json(to_json(r)) + "\n"; }
 }  // namespace
 
 TEST(Batch, RecognisesDumpsByMagicAndSkipsTheRest) {
@@ -88,8 +100,8 @@ TEST(Batch, ResultsFileSurvivesAKillMidWrite) {
   {
     auto w = ResultsWriter::open(path);
     ASSERT_TRUE(w);
-    ASSERT_TRUE(w->append(rec("/a", "ok")));
-    ASSERT_TRUE(w->append(rec("/b", "error")));
+    ASSERT_TRUE(w->append(rec("/a", BatchStatus::ok)));
+    ASSERT_TRUE(w->append(rec("/b", BatchStatus::error)));
   }
   // a killed run left half a line
   std::string text = read(path);
@@ -101,7 +113,7 @@ TEST(Batch, ResultsFileSurvivesAKillMidWrite) {
   {
     auto w = ResultsWriter::open(path);  // cuts the tail
     ASSERT_TRUE(w);
-    ASSERT_TRUE(w->append(rec("/c", "timeout")));
+    ASSERT_TRUE(w->append(rec("/c", BatchStatus::timeout)));
   }
   r = read_results(path);
   ASSERT_TRUE(r);
@@ -116,16 +128,16 @@ TEST(Batch, ResultsFileSurvivesAKillMidWrite) {
 
 TEST(Batch, MergeRejectsDuplicatesAndSummaryRanksWhatNeedsAHuman) {
   std::string a = tmpdir() + "/m-a.jsonl", b = tmpdir() + "/m-b.jsonl";
-  write(a, rec("/x", "ok", "explained").dump() + "\n" + rec("/y", "limit").dump() + "\n");
-  write(b, rec("/z", "ok", "consistent").dump() + "\n");
+  write(a, line(rec("/x", BatchStatus::ok, Verdict::explained)) + line(rec("/y", BatchStatus::limit)));
+  write(b, line(rec("/z", BatchStatus::ok, Verdict::consistent)));
   auto merged = merge_results({a, b});
   ASSERT_TRUE(merged);
   ASSERT_EQ(merged->size(), 3u);
-  EXPECT_EQ((*merged)[0].at("path"), "/x");
+  EXPECT_EQ((*merged)[0].path, "/x");
   auto dup = merge_results({a, b, a});
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().describe().find("recorded twice"), std::string::npos);
-  auto s = summarize(*merged);
+  auto s = to_json(summarize(*merged));
   EXPECT_EQ(s.at("dumps"), 3);
   EXPECT_EQ(s.at("by_status").at("ok"), 2);
   EXPECT_EQ(s.at("by_category").at("zone_device_in_online_section").at("pfns"), 20);
@@ -133,21 +145,18 @@ TEST(Batch, MergeRejectsDuplicatesAndSummaryRanksWhatNeedsAHuman) {
   EXPECT_EQ(s.at("look_first")[0].at("path"), "/x");  // explained
   EXPECT_EQ(s.at("look_first")[1].at("path"), "/z");  // consistent
   EXPECT_EQ(s.at("look_first")[2].at("path"), "/y");  // limit
-  EXPECT_NE(render_summary_text(s).find("look at these first"), std::string::npos);
+  EXPECT_NE(render_summary_text(summarize(*merged)).find("look at these first"), std::string::npos);
 }
 
 TEST(Batch, RedactionKeepsPfnsAndDropsAddressesPathsAndHosts) {
-  nlohmann::json j = {{"path", "/var/crash/db-17/dump.1"},
-                      {"text", "page dump 0xffffea0000284000 is struct page of pfn 0xa100 on db-17, see /srv/dumps/db-17/x"},
-                      {"raw", "ffff888012345678 and 00000000deadbeef"},
-                      {"start_pfn", 40960},
-                      {"nested", {{"vmlinux", "/usr/lib/debug/vmlinux-5.10"}, {"n", 1}}}};
-  auto r = redact(j, "db-17");
-  EXPECT_EQ(r.at("path"), "<path>/dump.1");
-  EXPECT_EQ(r.at("text"), "page dump <kptr> is struct page of pfn 0xa100 on <host>, see <path>/x");
-  EXPECT_EQ(r.at("raw"), "<kptr> and 00000000deadbeef");
-  EXPECT_EQ(r.at("start_pfn"), 40960);
-  EXPECT_EQ(r.at("nested").at("vmlinux"), "<path>/vmlinux-5.10");
+  using namespace report;
+  EXPECT_EQ(redact_path("/var/crash/db-17/dump.1"), "<path>/dump.1");
+  EXPECT_EQ(redact_host_text("page dump 0xffffea0000284000 is struct page of pfn 0xa100 on db-17, see /srv/dumps/db-17/x", "db-17"),
+            "page dump <kptr> is struct page of pfn 0xa100 on <host>, see <path>/x");
+  EXPECT_EQ(redact_kernel_text("ffff888012345678 and 00000000deadbeef"), "<kptr> and 00000000deadbeef");
+  EXPECT_EQ(redact_hex({40960, false}).value, 40960u);
+  EXPECT_TRUE(redact_hex({0xffffea0000284000, false}).redacted);
+  EXPECT_EQ(redact_kernel_text("vmlinux /usr/lib/debug/vmlinux-5.10"), "vmlinux <path>/vmlinux-5.10");
 }
 
 TEST(Batch, DebuginfoFindsTheVmlinuxByBuildIdThenByRelease) {

@@ -1,5 +1,5 @@
 // The C ABI the crash and drgn front ends use, driven by a host whose callbacks read a synthetic
-// dump through the libkdumpfile target: the report equals scan_target()'s, errors come back as
+// dump through the libkdumpfile target: the report equals run_session()'s, errors come back as
 // text, and nothing leaks (this test also runs under ASan+UBSan, which the plugins cannot).
 #include <gtest/gtest.h>
 
@@ -10,7 +10,8 @@
 #include "pfnscan/capi.h"
 #include "target/kdump_target.hpp"
 #include "report/report.hpp"
-#include "mm/scan.hpp"
+#include "report/model_json.hpp"
+#include "session/session.hpp"
 #include "scenario.hpp"
 #include "scratch.hpp"
 #include "writers.hpp"
@@ -62,7 +63,7 @@ TEST(CApi, HostCallbacksGiveTheCliReport) {
   Host h{target->get()};
   std::string vi = vmcoreinfo_text((*target)->vmcoreinfo());
   pfnscan_host host{&h, "test", path.c_str(), 0, read_cb, symbol_cb, nullptr, nullptr, nullptr, vi.c_str()};
-  pfnscan_options options{0, 0, 1, -1, 0, 0, 1};
+  pfnscan_options options{0, 0, 1, -1, 0, 0, 1, nullptr, nullptr};
   char *json_out = nullptr, *text_out = nullptr, *err = nullptr;
   int code = pfnscan_run(&host, &options, &json_out, &text_out, &err);
   ASSERT_EQ(err, nullptr) << err;
@@ -70,9 +71,9 @@ TEST(CApi, HostCallbacksGiveTheCliReport) {
   ASSERT_NE(text_out, nullptr);
   EXPECT_GT(h.reads, 10);
   auto got = nlohmann::json::parse(json_out);
-  auto direct = scan_target(**target, LayoutOptions{}, ScanOptions{});
+  auto direct = run_session(**target, SessionOptions{});
   ASSERT_TRUE(direct);
-  auto want = render_json(*direct);
+  auto want = report::to_json(*direct);
   EXPECT_EQ(got.at("findings"), want.at("findings"));
   EXPECT_EQ(got.at("sections"), want.at("sections"));
   EXPECT_EQ(got.at("verdict").at("overall"), "explained");
@@ -92,7 +93,7 @@ TEST(CApi, ErrorsComeBackAsText) {
   Host h{target->get()};
   // No VMCOREINFO given and no vmcoreinfo_data symbol: the host cannot be scanned.
   pfnscan_host host{&h, "test", "", 0, read_cb, [](void*, const char*, uint64_t*) { return 1; }, nullptr, nullptr, nullptr, nullptr};
-  pfnscan_options options{0, 0, 0, -1, 0, 0, 1};
+  pfnscan_options options{0, 0, 0, -1, 0, 0, 1, nullptr, nullptr};
   char *json_out = nullptr, *text_out = nullptr, *err = nullptr;
   EXPECT_EQ(pfnscan_run(&host, &options, &json_out, &text_out, &err), 2);
   ASSERT_NE(err, nullptr);

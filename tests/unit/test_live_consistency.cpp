@@ -7,8 +7,12 @@
 #include <functional>
 
 #include "machine.hpp"
+#include "layout/resolve.hpp"
+#include "layout/section_snapshot.hpp"
+#include "layout/settle.hpp"
+#include "mm/sections.hpp"
 #include "report/report.hpp"
-#include "mm/scan.hpp"
+#include "session/session.hpp"
 #include "scenario.hpp"
 
 using namespace pfnscan;
@@ -20,7 +24,7 @@ class ImageTarget final : public Target {
   explicit ImageTarget(dumpgen::MemoryImage image) : image_(std::move(image)), info_(VmcoreInfo::parse(image_.vmcoreinfo)) {
     pgd_ = *info_.symbol("init_top_pgt") - image_.ktext_va + image_.kimage_phys;
   }
-  std::function<void(uint64_t va)> on_read;  // called before each kernel-virtual read
+  std::function<void(uint64_t va, std::size_t size)> on_read;  // called before each kernel-virtual read
 
   std::optional<uint64_t> translate(uint64_t va) const {
     uint64_t table = pgd_;
@@ -46,7 +50,7 @@ class ImageTarget final : public Target {
   }
 
   Status read(AddressSpace space, uint64_t address, std::span<std::byte> out) override {
-    if (space == AddressSpace::kernel_virtual && on_read) on_read(address);
+    if (space == AddressSpace::kernel_virtual && on_read) on_read(address, out.size());
     for (std::size_t done = 0; done < out.size();) {
       uint64_t a = address + done;
       std::size_t chunk = std::min<std::size_t>(out.size() - done, 4096 - a % 4096);
@@ -89,10 +93,12 @@ struct SectionAddresses {
 
 SectionAddresses addresses_of_section(ImageTarget& t, uint64_t nr) {
   auto r = resolve_layout(t, {});
-  auto table = walk_sections(t, r->layout, std::nullopt);
+  auto snapshot = read_section_snapshot(t, r->layout);
+  SettledLayout settled = settle_layout(t, std::move(r->layout), *r->sources.symbols, *snapshot);
+  SectionTable table = decode_sections(*snapshot, settled.layout);
   SectionAddresses a;
-  a.vmemmap = table->vmemmap_base.value_or(0);
-  for (const auto& s : table->sections)
+  a.vmemmap = settled.layout.vmemmap_base.value_or(0);
+  for (const auto& s : table.sections)
     if (s.nr == nr) a.usage = s.usage;
   return a;
 }
@@ -101,11 +107,11 @@ SectionAddresses addresses_of_section(ImageTarget& t, uint64_t nr) {
 
 TEST(LiveConsistency, StableMemoryGivesTheSameAnswerAsADump) {
   ImageTarget t(collision_machine());
-  auto r = scan_target(t, {}, {});
+  auto r = run_session(t, {});
   ASSERT_TRUE(r) << r.error().describe();
   ASSERT_EQ(r->findings.size(), 1u);
   EXPECT_EQ(r->findings[0].category, Category::zone_device_in_online_section);
-  EXPECT_TRUE(r->errors.empty());
+  EXPECT_TRUE(r->problems.empty());
 }
 
 TEST(LiveConsistency, DeviceUnboundMidScanIsRescannedInItsNewState) {
@@ -116,22 +122,22 @@ TEST(LiveConsistency, DeviceUnboundMidScanIsRescannedInItsNewState) {
   bool unbound = false;
   // The first time pfnscan reads a struct page of the device range, the device is unbound: its
   // subsections go invalid (memunmap_pages) while the struct pages stay.
-  t.on_read = [&](uint64_t va) {
+  t.on_read = [&](uint64_t va, std::size_t) {
     if (!unbound && va >= a.vmemmap + 0xa000 * 64 && va < a.vmemmap + 0x10000 * 64) {
       unbound = true;
       t.write_u64(a.usage, 0xffff);
     }
   };
-  auto r = scan_target(t, {}, {});
+  auto r = run_session(t, {});
   ASSERT_TRUE(r) << r.error().describe();
   ASSERT_TRUE(unbound) << "the test never triggered";
   ASSERT_EQ(r->findings.size(), 1u) << render_text(*r, {});
   EXPECT_EQ(r->findings[0].category, Category::stale_zone_device);
   EXPECT_EQ(r->findings[0].start_pfn, 0xa000u);
   EXPECT_EQ(r->findings[0].end_pfn, 0x10000u);
-  EXPECT_TRUE(r->errors.empty());
+  EXPECT_TRUE(r->problems.empty());
   bool rescanned = false;
-  for (const auto& n : r->sections.notes) rescanned |= n.find("changed while being read and were rescanned") != std::string::npos;
+  for (const auto& n : r->notes) rescanned |= n.find("changed while being read and were rescanned") != std::string::npos;
   EXPECT_TRUE(rescanned);
 }
 
@@ -140,13 +146,13 @@ TEST(LiveConsistency, ASectionThatNeverSettlesIsReportedNotGuessed) {
   uint64_t usage = addresses_of_section(t, 1).usage;
   uint64_t flip = 0;
   // Every read of the usage structure sees a different subsection map.
-  t.on_read = [&](uint64_t va) {
-    if (va == usage) t.write_u64(usage, (++flip % 2) ? 0xffff : ~uint64_t{0});
+  t.on_read = [&](uint64_t va, std::size_t size) {
+    if (usage >= va && usage - va < size) t.write_u64(usage, (++flip % 2) ? 0xffff : ~uint64_t{0});
   };
-  auto r = scan_target(t, {}, {});
+  auto r = run_session(t, {});
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_TRUE(r->findings.empty()) << render_text(*r, {});
-  ASSERT_FALSE(r->errors.empty());
-  EXPECT_NE(r->errors[0].find("section 1 kept changing during the live scan"), std::string::npos) << r->errors[0];
+  ASSERT_FALSE(r->problems.empty());
+  EXPECT_NE(r->problems[0].message.find("section 1 kept changing during the live scan"), std::string::npos) << r->problems[0].message;
   EXPECT_EQ(exit_code_for(*r), kExitPartial);
 }

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "log/panic_analysis.hpp"
+#include "session/log_verdict.hpp"
 #include "log/verdict.hpp"
 
 using namespace pfnscan;

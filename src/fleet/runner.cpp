@@ -19,7 +19,10 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "fleet/batch.hpp"
+#include "fleet/results_file.hpp"
+#include "fleet/runner.hpp"
+#include "report/exit_code.hpp"
+#include "report/model_json.hpp"
 
 namespace pfnscan {
 namespace {
@@ -77,48 +80,52 @@ struct Running {
   bool timed_out = false;
 };
 
-nlohmann::json make_record(const DumpInput& d, const Running& r, int status, const struct rusage& ru, const BatchOptions& o,
-                           double seconds) {
-  nlohmann::json rec = {{"record_version", 1}, {"identity", d.identity()}, {"path", d.path}, {"size", d.size},
-                        {"digest", d.digest},  {"format", dump_format_name(d.format)}, {"seconds", seconds},
-                        {"max_rss_kib", ru.ru_maxrss}};
-  if (!d.dmesg.empty()) rec["dmesg"] = d.dmesg;
-  std::string out = read_all(r.out_fd, std::size_t{256} << 20), err = read_all(r.err_fd, std::size_t{1} << 20);
-  const bool memory_message = err.find("out of memory") != std::string::npos || err.find("Cannot allocate memory") != std::string::npos ||
-                              err.find("bad_alloc") != std::string::npos;
+BatchRecord make_record(const DumpInput& d, const Running& r, int status, const struct rusage& ru, const BatchOptions& o,
+                        double seconds) {
+  BatchRecord rec;
+  rec.identity = d.identity();
+  rec.path = d.path;
+  rec.size = d.size;
+  rec.digest = d.digest;
+  rec.format = dump_format_name(d.format);
+  rec.dmesg = d.dmesg;
+  rec.seconds = seconds;
+  rec.max_rss_kib = ru.ru_maxrss;
+  const uint64_t limit_mib = o.memory_limit >> 20;
   if (r.timed_out) {
-    rec["status"] = "timeout";
-    rec["error"] = fmt::format("no result within {} s: killed", o.timeout_seconds);
+    rec.status = BatchStatus::timeout;
+    rec.error = fmt::format("no result within {} s: killed", o.timeout_seconds);
     return rec;
   }
+  const std::string err = read_all(r.err_fd, std::size_t{1} << 20);
   if (WIFSIGNALED(status)) {
+    // A worker killed near its address-space limit ran out of memory where it could not say so.
     const bool near_limit = o.memory_limit && static_cast<uint64_t>(ru.ru_maxrss) * 1024 >= o.memory_limit / 10 * 8;
-    rec["status"] = memory_message || near_limit ? "limit" : "error";
-    rec["error"] = memory_message || near_limit ? fmt::format("memory limit of {} MiB reached (killed by signal {})", o.memory_limit >> 20, WTERMSIG(status))
-                                                : fmt::format("the worker crashed: signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    rec.status = near_limit ? BatchStatus::limit : BatchStatus::error;
+    rec.error = near_limit ? fmt::format("memory limit of {} MiB reached (killed by signal {})", limit_mib, WTERMSIG(status))
+                           : fmt::format("the worker crashed: signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
     return rec;
   }
   const int code = WEXITSTATUS(status);
-  rec["exit_code"] = code;
-  auto j = nlohmann::json::parse(out, nullptr, false);
-  if ((code == 0 || code == 1 || code == 4 || code == 5) && j.is_object() && j.contains("findings")) {
-    rec["status"] = "ok";
-    rec["kernel_release"] = j.at("kernel").value("release", "");
-    rec["summary"] = j.at("summary");
-    nlohmann::json ranges = nlohmann::json::array();
-    for (const auto& f : j.at("findings"))
-      ranges.push_back({{"start_pfn", f.at("start_pfn")}, {"end_pfn", f.at("end_pfn")}, {"section", f.at("section")},
-                        {"category", f.at("category")}});
-    rec["findings"] = ranges;
-    rec["verdict"] = j.contains("verdict") ? j.at("verdict").value("overall", "no-panic") : "no-panic";
-    rec["partial"] = j.value("partial", false);
-    rec["result"] = std::move(j);
+  rec.exit_code = code;
+  if (code == kExitOutOfMemory) {
+    rec.status = BatchStatus::limit;
+    rec.error = fmt::format("memory limit of {} MiB reached: {}", limit_mib, last_line(err));
     return rec;
   }
-  rec["status"] = memory_message ? "limit" : "error";
+  if (exit_code_has_report(code)) {
+    auto j = report::parse_json(read_all(r.out_fd, std::size_t{256} << 20), "the worker's report");
+    auto scan = j ? report::scan_report_from_json(*j, "the worker's report") : Result<report::ScanReport>(j.error());
+    if (scan) {
+      rec.status = BatchStatus::ok;
+      summarize_into(rec, *scan);
+      rec.result = std::move(*j);
+      return rec;
+    }
+  }
+  rec.status = BatchStatus::error;
   std::string msg = last_line(err);
-  rec["error"] = memory_message ? fmt::format("memory limit of {} MiB reached: {}", o.memory_limit >> 20, msg)
-                                : (msg.empty() ? fmt::format("the worker exited {} without a report", code) : msg);
+  rec.error = msg.empty() ? fmt::format("the worker exited {} without a report", code) : msg;
   return rec;
 }
 
@@ -130,7 +137,7 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
   auto existing = read_results(results_path);
   if (!existing) return std::move(existing.error());
   std::set<std::string> recorded;
-  for (const auto& r : existing->records) recorded.insert(r.at("identity").get<std::string>());
+  for (const auto& r : existing->records) recorded.insert(r.identity);
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < dumps.size(); ++i) {
     if (recorded.count(dumps[i].identity())) ++stats.skipped_already_recorded;
@@ -227,7 +234,7 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
       running.erase(it);
       ::kill(-r.pid, SIGKILL);  // anything the worker left in its group
       double secs = std::chrono::duration<double>(Clock::now() - r.started).count();
-      nlohmann::json rec = make_record(dumps[r.index], r, status, ru, o, secs);
+      BatchRecord rec = make_record(dumps[r.index], r, status, ru, o, secs);
       ::close(r.out_fd);
       ::close(r.err_fd);
       if (write_error) write_error = writer->append(rec);

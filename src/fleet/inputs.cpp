@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -9,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fleet/batch.hpp"
+#include "fleet/inputs.hpp"
 #include "target/vmcoreinfo.hpp"
 
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "log/panic_analysis.hpp"
+#include "session/log_verdict.hpp"
 
 #include <fmt/format.h>
 
@@ -31,20 +31,20 @@ std::vector<OopsInputLine> lines_from_text(std::string_view text) {
   return lines;
 }
 
-AddressMap address_map_for(const ScanResult& result) {
+AddressMap address_map_for(const KernelLayout& layout) {
   AddressMap map;
   map.from_dump = true;
-  map.vmemmap_base = result.sections.vmemmap_base;
-  map.struct_page_size = result.layout.page_struct_size ? result.layout.page_struct_size : 64;
-  map.direct_map_base = result.direct_map_base;
-  map.max_pfn = uint64_t{1} << (result.layout.max_physmem_bits - result.layout.page_shift);
-  map.zone_device = result.layout.page_flags.zone_device;
-  map.zones_pgshift = result.layout.page_flags.zones_pgshift;
-  map.zones_width = result.layout.page_flags.zones_width;
+  map.vmemmap_base = layout.vmemmap_base;
+  map.struct_page_size = layout.page_struct_size ? layout.page_struct_size : 64;
+  map.direct_map_base = layout.direct_map_base;
+  map.max_pfn = layout.max_pfn();
+  map.zone_device = layout.page_flags.zone_device;
+  map.zones_pgshift = layout.page_flags.zones_pgshift;
+  map.zones_width = layout.page_flags.zones_width;
   return map;
 }
 
-LogVerdict judge_dump_log(Target& target, const ScanResult& result) {
+LogVerdict judge_dump_log(Target& target, const KernelLayout& layout, const MemoryScan& scan) {
   auto log = read_kernel_log(target);
   if (!log) {
     LogVerdict v;
@@ -52,17 +52,17 @@ LogVerdict judge_dump_log(Target& target, const ScanResult& result) {
     v.notes.push_back("no kernel log: " + log.error().describe());
     return v;
   }
-  LogVerdict v = judge_incidents(parse_oopses(lines_from_log(*log)), address_map_for(result), result.findings,
-                                 result.observations, result.layout.version);
+  LogVerdict v = judge_incidents(parse_oopses(lines_from_log(*log)), address_map_for(layout), scan.findings, scan.observations,
+                                 layout.version);
   v.log_source = log->layout;
   for (const auto& n : log->notes) v.notes.push_back("kernel log: " + n);
-  if (!result.direct_map_base) v.notes.push_back("direct-map addresses were not mapped to pfns (page_offset_base unknown without symbols)");
+  if (!layout.direct_map_base) v.notes.push_back("direct-map addresses were not mapped to pfns (page_offset_base unknown without symbols)");
   return v;
 }
 
-LogVerdict judge_text_against_dump(std::string_view text, std::string source_name, const ScanResult& result) {
-  LogVerdict v = judge_incidents(parse_oopses(lines_from_text(text)), address_map_for(result), result.findings, result.observations,
-                                 result.layout.version);
+LogVerdict judge_text_against_dump(std::string_view text, std::string source_name, const KernelLayout& layout, const MemoryScan& scan) {
+  LogVerdict v = judge_incidents(parse_oopses(lines_from_text(text)), address_map_for(layout), scan.findings, scan.observations,
+                                 layout.version);
   v.log_source = std::move(source_name);
   return v;
 }

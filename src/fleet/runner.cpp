@@ -129,6 +129,147 @@ BatchRecord make_record(const DumpInput& d, const Running& r, int status, const 
   return rec;
 }
 
+// One batch run: spawns workers up to the job count, reaps them on SIGCHLD, kills the ones over
+// their time limit, and appends each finished dump's record.
+class BatchRun {
+ public:
+  BatchRun(const std::vector<DumpInput>& dumps, const BatchOptions& o, ResultsWriter writer, BatchStats& stats)
+      : dumps_(dumps), o_(o), writer_(std::move(writer)), stats_(stats), worker_(o.worker.empty() ? self_exe() : o.worker) {}
+
+  Status run(const std::vector<std::size_t>& todo);
+
+ private:
+  Status spawn(std::size_t index);
+  void reap(pid_t pid, int status, const struct rusage& ru);
+  void enforce_timeouts();
+  void kill_all();
+
+  const std::vector<DumpInput>& dumps_;
+  const BatchOptions& o_;
+  ResultsWriter writer_;
+  BatchStats& stats_;
+  const std::string worker_;
+  std::map<pid_t, Running> running_;
+  std::size_t done_ = 0;
+  Status write_error_ = ok_status();
+  Clock::time_point t0_ = Clock::now();
+};
+
+Status BatchRun::spawn(std::size_t index) {
+  const DumpInput& d = dumps_[index];
+  auto out_file = unnamed_file(o_.scratch_dir);
+  if (!out_file) return std::move(out_file.error()).with_context("the worker's output");
+  auto err_file = unnamed_file(o_.scratch_dir);
+  if (!err_file) {
+    ::close(*out_file);
+    return std::move(err_file.error()).with_context("the worker's output");
+  }
+  Running r{index, 0, Clock::now(), *out_file, *err_file};
+  std::vector<std::string> args = {worker_, "scan", d.path, "--json", "--scratch-dir", o_.scratch_dir};
+  if (o_.full) args.push_back("--full");
+  if (!o_.debuginfo_dir.empty()) args.insert(args.end(), {"--debuginfo", o_.debuginfo_dir});
+  if (!d.dmesg.empty()) args.insert(args.end(), {"--dmesg", d.dmesg});
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    ::close(r.out_fd);
+    ::close(r.err_fd);
+    return Error(Errc::io, fmt::format("fork: {}", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    if (o_.memory_limit) {
+      struct rlimit lim {o_.memory_limit, o_.memory_limit};
+      setrlimit(RLIMIT_AS, &lim);
+    }
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull < 0) _exit(126);
+    dup2(devnull, 0);
+    dup2(r.out_fd, 1);
+    dup2(r.err_fd, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  r.pid = pid;
+  running_.emplace(pid, std::move(r));
+  return ok_status();
+}
+
+void BatchRun::reap(pid_t pid, int status, const struct rusage& ru) {
+  auto it = running_.find(pid);
+  if (it == running_.end()) return;
+  Running r = std::move(it->second);
+  running_.erase(it);
+  ::kill(-r.pid, SIGKILL);  // anything the worker left in its group
+  double secs = std::chrono::duration<double>(Clock::now() - r.started).count();
+  BatchRecord rec = make_record(dumps_[r.index], r, status, ru, o_, secs);
+  ::close(r.out_fd);
+  ::close(r.err_fd);
+  if (write_error_) write_error_ = writer_.append(rec);
+  stats_.per_dump_seconds.push_back(secs);
+  ++stats_.ran;
+  ++done_;
+  if (o_.progress) o_.progress(done_, stats_.total, std::chrono::duration<double>(Clock::now() - t0_).count());
+}
+
+void BatchRun::enforce_timeouts() {
+  const auto now = Clock::now();
+  for (auto& [p, r] : running_)
+    if (!r.timed_out && std::chrono::duration<double>(now - r.started).count() > o_.timeout_seconds) {
+      r.timed_out = true;
+      ::kill(-r.pid, SIGKILL);
+    }
+}
+
+void BatchRun::kill_all() {  // the batch stops: so do its workers
+  for (auto& [pid, r] : running_) {
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    ::close(r.out_fd);
+    ::close(r.err_fd);
+  }
+  running_.clear();
+}
+
+// SIGCHLD is blocked by the caller and waited for with a timeout: a finished worker is reaped at
+// once, and the time limits are still checked while none finishes.
+Status BatchRun::run(const std::vector<std::size_t>& todo) {
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  done_ = stats_.skipped_already_recorded;
+  std::size_t next = 0;
+  const unsigned jobs = std::max(1u, o_.jobs);
+  while (next < todo.size() || !running_.empty()) {
+    while (next < todo.size() && running_.size() < jobs && write_error_) {
+      if (auto st = spawn(todo[next]); !st) {
+        kill_all();
+        return st;
+      }
+      ++next;
+    }
+    int status = 0;
+    struct rusage ru {};
+    if (pid_t pid = wait4(-1, &status, WNOHANG, &ru); pid > 0) {
+      reap(pid, status, ru);
+      continue;
+    }
+    enforce_timeouts();
+    struct timespec wait {0, 50'000'000};
+    sigtimedwait(&chld, nullptr, &wait);
+  }
+  return write_error_;
+}
+
 }  // namespace
 
 Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::string& results_path, const BatchOptions& o) {
@@ -143,8 +284,6 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
     if (recorded.count(dumps[i].identity())) ++stats.skipped_already_recorded;
     else todo.push_back(i);
   }
-  // SIGCHLD is blocked and waited for with a timeout: a finished worker is reaped at once, and
-  // the time limits are still checked while none finishes.
   sigset_t chld, old_mask;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -155,106 +294,11 @@ Result<BatchStats> run_batch(const std::vector<DumpInput>& dumps, const std::str
   } mask_guard{old_mask};
   auto writer = ResultsWriter::open(results_path);
   if (!writer) return std::move(writer.error());
-  const std::string worker = o.worker.empty() ? self_exe() : o.worker;
-  const unsigned jobs = std::max(1u, o.jobs);
   const auto t0 = Clock::now();
-  std::map<pid_t, Running> running;
-  std::size_t next = 0, done = stats.skipped_already_recorded;
-  Status write_error = ok_status();
-
-  auto spawn = [&](std::size_t index) -> Status {
-    const DumpInput& d = dumps[index];
-    auto out_file = unnamed_file(o.scratch_dir);
-    if (!out_file) return std::move(out_file.error()).with_context("the worker's output");
-    auto err_file = unnamed_file(o.scratch_dir);
-    if (!err_file) {
-      ::close(*out_file);
-      return std::move(err_file.error()).with_context("the worker's output");
-    }
-    Running r{index, 0, Clock::now(), *out_file, *err_file};
-    std::vector<std::string> args = {worker, "scan", d.path, "--json", "--scratch-dir", o.scratch_dir};
-    if (o.full) args.push_back("--full");
-    if (!o.debuginfo_dir.empty()) args.insert(args.end(), {"--debuginfo", o.debuginfo_dir});
-    if (!d.dmesg.empty()) args.insert(args.end(), {"--dmesg", d.dmesg});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-      ::close(r.out_fd);
-      ::close(r.err_fd);
-      return Error(Errc::io, fmt::format("fork: {}", std::strerror(errno)));
-    }
-    if (pid == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      setpgid(0, 0);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);
-      if (o.memory_limit) {
-        struct rlimit lim {o.memory_limit, o.memory_limit};
-        setrlimit(RLIMIT_AS, &lim);
-      }
-      int devnull = ::open("/dev/null", O_RDONLY);
-      if (devnull < 0) _exit(126);
-      dup2(devnull, 0);
-      dup2(r.out_fd, 1);
-      dup2(r.err_fd, 2);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    setpgid(pid, pid);
-    r.pid = pid;
-    running.emplace(pid, std::move(r));
-    return ok_status();
-  };
-
-  while ((next < todo.size() || !running.empty())) {
-    while (next < todo.size() && running.size() < jobs && write_error) {
-      if (auto st = spawn(todo[next]); !st) {
-        for (auto& [pid, r] : running) {  // the batch stops: so do its workers
-          ::kill(-pid, SIGKILL);
-          ::waitpid(pid, nullptr, 0);
-          ::close(r.out_fd);
-          ::close(r.err_fd);
-        }
-        return std::move(st.error());
-      }
-      ++next;
-    }
-    int status = 0;
-    struct rusage ru {};
-    pid_t pid = wait4(-1, &status, WNOHANG, &ru);
-    if (pid > 0) {
-      auto it = running.find(pid);
-      if (it == running.end()) continue;
-      Running r = std::move(it->second);
-      running.erase(it);
-      ::kill(-r.pid, SIGKILL);  // anything the worker left in its group
-      double secs = std::chrono::duration<double>(Clock::now() - r.started).count();
-      BatchRecord rec = make_record(dumps[r.index], r, status, ru, o, secs);
-      ::close(r.out_fd);
-      ::close(r.err_fd);
-      if (write_error) write_error = writer->append(rec);
-      stats.per_dump_seconds.push_back(secs);
-      ++stats.ran;
-      ++done;
-      if (o.progress) o.progress(done, stats.total, std::chrono::duration<double>(Clock::now() - t0).count());
-      continue;
-    }
-    const auto now = Clock::now();
-    for (auto& [p, r] : running)
-      if (!r.timed_out && std::chrono::duration<double>(now - r.started).count() > o.timeout_seconds) {
-        r.timed_out = true;
-        ::kill(-r.pid, SIGKILL);
-      }
-    struct timespec wait {0, 50'000'000};
-    sigtimedwait(&chld, nullptr, &wait);
-  }
+  BatchRun batch(dumps, o, std::move(*writer), stats);
+  Status st = batch.run(todo);
   stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (!write_error) return std::move(write_error.error()).with_context("recording to " + results_path);
+  if (!st) return std::move(st.error()).with_context("recording to " + results_path);
   return stats;
 }
 

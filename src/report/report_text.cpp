@@ -11,11 +11,9 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
-}  // namespace
 
-std::string render_text(const report::ScanReport& r, const ReportOptions& options) {
+std::string summary_lines(const report::ScanReport& r) {
   std::string out;
-  // 1. The summary line.
   if (r.findings.empty()) {
     out += fmt::format("pfnscan: no pfn where the pre-5.12 pfn_to_online_page() returns a ZONE_DEVICE, stale or "
                        "poisoned page{}\n",
@@ -43,8 +41,12 @@ std::string render_text(const report::ScanReport& r, const ReportOptions& option
                          : fmt::format("{} oops/BUG/panic in the kernel log", r.verdict.incidents.size()));
   for (const auto& p : r.problems) out += "error: " + p.message + "\n";
   for (const auto& u : r.uncertainties) out += "uncertain: " + u + "\n";
+  return out;
+}
 
-  // 2. Sections that matter: those with findings, or anomalies; every present one with --verbose.
+// Sections that matter: those with findings, or anomalies; every present one with --verbose.
+std::string sections_table(const report::ScanReport& r, const ReportOptions& options) {
+  std::string out;
   std::vector<const report::SectionRow*> shown;
   for (const auto& s : r.sections) {
     bool has_finding = false;
@@ -68,8 +70,11 @@ std::string render_text(const report::ScanReport& r, const ReportOptions& option
       if (!s->usage_problem.empty()) out += "          usage: " + s->usage_problem + "\n";
     }
   }
+  return out;
+}
 
-  // 3. The ranges.
+std::string ranges(const report::ScanReport& r) {
+  std::string out;
   if (!r.findings.empty()) {
     out += "\nranges (end exclusive):\n";
     for (const auto& f : r.findings) {
@@ -86,7 +91,11 @@ std::string render_text(const report::ScanReport& r, const ReportOptions& option
         out += fmt::format("      struct page {}: not mapped\n", report::hex_text(e.struct_page));
     }
   }
+  return out;
+}
 
+std::string observations(const report::ScanReport& r) {
+  std::string out;
   if (!r.observations.empty()) {
     out += "\nobservations (both the old and the fixed function return these pages; not this bug, but pfn walkers "
            "will trip over them):\n";
@@ -97,25 +106,34 @@ std::string render_text(const report::ScanReport& r, const ReportOptions& option
   } else if (!r.full) {
     out += "\n(poisoned or garbage struct pages that the fixed function also returns are searched with --full)\n";
   }
+  return out;
+}
 
+std::string verbose_tail(const report::ScanReport& r) {
+  std::string out;
+  out += fmt::format("\ninput: {} ({})\n", r.input.path, r.input.format);
+  for (const auto& n : r.input.notes) out += "  note: " + n + "\n";
+  for (const auto& n : r.notes) out += "  note: " + n + "\n";
+  const FactRecord* vmemmap = r.fact(FactId::vmemmap_base);
+  if (r.layout.vmemmap_base)
+    out += fmt::format("vmemmap base {} (from {})\n", report::hex_text(*r.layout.vmemmap_base), vmemmap ? vmemmap->detail : "?");
+  const FactRecord* direct = r.fact(FactId::direct_map_base);
+  if (r.direct_map_base)
+    out += fmt::format("direct map base {} (from {})\n", report::hex_text(*r.direct_map_base), direct ? direct->detail : "?");
+  out += "\nprovenance:\n";
+  for (const auto& p : r.provenance)
+    out += fmt::format("  {:<42} {:<28} [{}{}] {}\n", p.name(), p.value, source_name(p.source), p.certain ? "" : ", uncertain",
+                       p.detail);
+  return out;
+}
+
+}  // namespace
+
+std::string render_text(const report::ScanReport& r, const ReportOptions& options) {
+  std::string out = summary_lines(r) + sections_table(r, options) + ranges(r) + observations(r);
   if (!r.verdict.incidents.empty() || (options.verbose && !r.verdict.notes.empty()))
     out += "\n" + render_verdict_text(r.verdict, options);
-
-  if (options.verbose) {
-    out += fmt::format("\ninput: {} ({})\n", r.input.path, r.input.format);
-    for (const auto& n : r.input.notes) out += "  note: " + n + "\n";
-    for (const auto& n : r.notes) out += "  note: " + n + "\n";
-    const FactRecord* vmemmap = r.fact(FactId::vmemmap_base);
-    if (r.layout.vmemmap_base)
-      out += fmt::format("vmemmap base {} (from {})\n", report::hex_text(*r.layout.vmemmap_base), vmemmap ? vmemmap->detail : "?");
-    const FactRecord* direct = r.fact(FactId::direct_map_base);
-    if (r.direct_map_base)
-      out += fmt::format("direct map base {} (from {})\n", report::hex_text(*r.direct_map_base), direct ? direct->detail : "?");
-    out += "\nprovenance:\n";
-    for (const auto& p : r.provenance)
-      out += fmt::format("  {:<42} {:<28} [{}{}] {}\n", p.name(), p.value, source_name(p.source), p.certain ? "" : ", uncertain",
-                         p.detail);
-  }
+  if (options.verbose) out += verbose_tail(r);
   return out;
 }
 

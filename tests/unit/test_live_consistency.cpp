@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 
+#include "image_target.hpp"
 #include "machine.hpp"
 #include "layout/resolve.hpp"
 #include "layout/section_snapshot.hpp"
@@ -16,66 +17,9 @@
 #include "scenario.hpp"
 
 using namespace pfnscan;
+using testutil::ImageTarget;
 
 namespace {
-
-class ImageTarget final : public Target {
- public:
-  explicit ImageTarget(dumpgen::MemoryImage image) : image_(std::move(image)), info_(VmcoreInfo::parse(image_.vmcoreinfo)) {
-    pgd_ = *info_.symbol("init_top_pgt") - image_.ktext_va + image_.kimage_phys;
-  }
-  std::function<void(uint64_t va, std::size_t size)> on_read;  // called before each kernel-virtual read
-
-  std::optional<uint64_t> translate(uint64_t va) const {
-    uint64_t table = pgd_;
-    for (int level = 3; level >= 0; --level) {
-      uint64_t entry = phys_u64(table + ((va >> (12 + 9 * level)) & 511) * 8);
-      if (!(entry & 1)) return std::nullopt;
-      uint64_t base = entry & 0x000ffffffffff000ULL;
-      if (level == 1 && (entry & 0x80)) return (base & ~0x1fffffULL) + (va & 0x1fffff);
-      if (level == 0) return base + (va & 0xfff);
-      table = base;
-    }
-    return std::nullopt;
-  }
-  uint64_t phys_u64(uint64_t pa) const {
-    uint64_t v = 0;
-    auto it = image_.pages.find(pa / 4096);
-    if (it != image_.pages.end()) std::memcpy(&v, it->second.data() + pa % 4096, 8);
-    return v;
-  }
-  void write_u64(uint64_t va, uint64_t v) {
-    uint64_t pa = *translate(va);
-    std::memcpy(image_.pages[pa / 4096].data() + pa % 4096, &v, 8);
-  }
-
-  Status read(AddressSpace space, uint64_t address, std::span<std::byte> out) override {
-    if (space == AddressSpace::kernel_virtual && on_read) on_read(address, out.size());
-    for (std::size_t done = 0; done < out.size();) {
-      uint64_t a = address + done;
-      std::size_t chunk = std::min<std::size_t>(out.size() - done, 4096 - a % 4096);
-      std::optional<uint64_t> pa = space == AddressSpace::physical ? std::optional<uint64_t>(a) : translate(a);
-      if (!pa) return Error(Errc::unreadable, "not mapped");
-      auto it = image_.pages.find(*pa / 4096);
-      if (it == image_.pages.end()) std::memset(out.data() + done, 0, chunk);
-      else std::memcpy(out.data() + done, it->second.data() + *pa % 4096, chunk);
-      done += chunk;
-    }
-    return ok_status();
-  }
-  const VmcoreInfo& vmcoreinfo() const override { return info_; }
-  TargetDescription describe() const override {
-    TargetDescription d;
-    d.kind = "kcore";
-    d.live = true;
-    return d;
-  }
-
- private:
-  dumpgen::MemoryImage image_;
-  VmcoreInfo info_;
-  uint64_t pgd_ = 0;
-};
 
 dumpgen::MemoryImage collision_machine() {
   auto s = dumpgen::parse_scenario(nlohmann::json::parse(R"JSON({
@@ -106,7 +50,7 @@ SectionAddresses addresses_of_section(ImageTarget& t, uint64_t nr) {
 }  // namespace
 
 TEST(LiveConsistency, StableMemoryGivesTheSameAnswerAsADump) {
-  ImageTarget t(collision_machine());
+  ImageTarget t(collision_machine(), true);
   auto r = run_session(t, {});
   ASSERT_TRUE(r) << r.error().describe();
   ASSERT_EQ(r->findings.size(), 1u);
@@ -115,7 +59,7 @@ TEST(LiveConsistency, StableMemoryGivesTheSameAnswerAsADump) {
 }
 
 TEST(LiveConsistency, DeviceUnboundMidScanIsRescannedInItsNewState) {
-  ImageTarget t(collision_machine());
+  ImageTarget t(collision_machine(), true);
   auto a = addresses_of_section(t, 1);
   ASSERT_NE(a.usage, 0u);
   ASSERT_NE(a.vmemmap, 0u);
@@ -142,7 +86,7 @@ TEST(LiveConsistency, DeviceUnboundMidScanIsRescannedInItsNewState) {
 }
 
 TEST(LiveConsistency, ASectionThatNeverSettlesIsReportedNotGuessed) {
-  ImageTarget t(collision_machine());
+  ImageTarget t(collision_machine(), true);
   uint64_t usage = addresses_of_section(t, 1).usage;
   uint64_t flip = 0;
   // Every read of the usage structure sees a different subsection map.

@@ -66,11 +66,15 @@ std::vector<unsigned char> head_of(const std::string& path, std::size_t size) {
   return buf;
 }
 
-// kdump-tools: /var/crash/<stamp>/dump.<stamp> with dmesg.<stamp> beside it.
-std::string kdump_tools_dmesg(const fs::path& p) {
-  std::string name = p.filename().string();
-  if (name.rfind("dump.", 0) != 0) return "";
-  fs::path dmesg = p.parent_path() / ("dmesg." + name.substr(5));
+// The saved kernel log beside a dump, in the layouts distributions' kdump services write:
+// Debian's kdump-tools, /var/crash/<stamp>/dump.<stamp> with dmesg.<stamp>; RHEL's and Fedora's
+// kdump, /var/crash/<host>-<date>/vmcore with vmcore-dmesg.txt.
+std::string saved_dmesg(const fs::path& p) {
+  const std::string name = p.filename().string();
+  fs::path dmesg;
+  if (name.rfind("dump.", 0) == 0) dmesg = p.parent_path() / ("dmesg." + name.substr(5));
+  else if (name == "vmcore") dmesg = p.parent_path() / "vmcore-dmesg.txt";
+  else return "";
   std::error_code ec;
   return fs::is_regular_file(dmesg, ec) ? dmesg.string() : "";
 }
@@ -94,7 +98,7 @@ Result<DumpInput> describe_dump(const std::string& path) {
   d.size = static_cast<uint64_t>(st.st_size);
   d.format = sniff(head.data(), head.size());
   d.digest = fmt::format("fnv1a64:{:016x}", fnv1a64(head.data(), head.size()));
-  d.dmesg = kdump_tools_dmesg(path);
+  d.dmesg = saved_dmesg(path);
   return d;
 }
 

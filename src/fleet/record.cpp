@@ -35,7 +35,9 @@ RecordRange read_range(const In& f) {
 }
 
 RecordSummary read_summary(const In& s) {
-  RecordSummary out{s.at("ranges").u64(), s.at("pfns").u64(), {}};
+  RecordSummary out{s.at("ranges").u64(), s.at("pfns").u64(), "none", {}};
+  if (auto risk = s.maybe("risk")) out.risk = risk->str();
+  else if (out.ranges) out.risk = "at_risk";  // records written before latent findings had their bucket
   for (const auto& [name, c] : s.at("by_category").members()) out.by_category[name] = {c.at("ranges").u64(), c.at("pfns").u64()};
   return out;
 }
@@ -82,7 +84,7 @@ Result<report::ScanReport> BatchRecord::report() const {
 
 void summarize_into(BatchRecord& record, const report::ScanReport& r) {
   record.kernel_release = r.kernel.release;
-  record.summary = {r.findings.size(), r.total_pfns(), {}};
+  record.summary = {r.findings.size(), r.total_pfns(), r.risk(), {}};
   for (const auto& c : r.by_category()) record.summary.by_category[category_name(c.category)] = {c.ranges, c.pfns};
   record.findings.clear();
   for (const auto& f : r.findings) record.findings.push_back({f.start_pfn, f.end_pfn, f.section, f.category});
@@ -101,7 +103,7 @@ json to_json(const BatchRecord& r) {
   json cats = json::object();
   for (const auto& [name, n] : r.summary.by_category) cats[name] = {{"ranges", n.first}, {"pfns", n.second}};
   j["kernel_release"] = r.kernel_release;
-  j["summary"] = {{"ranges", r.summary.ranges}, {"pfns", r.summary.pfns}, {"by_category", cats}};
+  j["summary"] = {{"ranges", r.summary.ranges}, {"pfns", r.summary.pfns}, {"by_category", cats}, {"risk", r.summary.risk}};
   json ranges = json::array();
   for (const auto& f : r.findings)
     ranges.push_back({{"start_pfn", f.start_pfn}, {"end_pfn", f.end_pfn}, {"section", f.section}, {"category", category_name(f.category)}});

@@ -26,6 +26,7 @@ struct RecordRange {
 
 struct RecordSummary {
   uint64_t ranges = 0, pfns = 0;
+  std::string risk = "none";   // "none", "at_risk", "latent" (the kernel has the fixed function)
   std::map<std::string, std::pair<uint64_t, uint64_t>> by_category;  // category -> (ranges, pfns)
 };
 

@@ -38,10 +38,12 @@ FleetSummary summarize(const std::vector<BatchRecord>& records) {
     if (r.status == BatchStatus::ok) {
       ++s.by_verdict[verdict_name(r.verdict)];
       ++s.by_release[r.kernel_release];
-      if (r.summary.ranges > 0) ++s.with_findings;
+      const bool latent = r.summary.risk == "latent";
+      if (r.summary.ranges > 0) ++(latent ? s.with_latent_findings : s.with_findings);
+      auto& buckets = latent ? s.latent_by_category : s.by_category;
       for (const auto& [cat, n] : r.summary.by_category) {
-        ++s.by_category[cat].first;
-        s.by_category[cat].second += n.second;
+        ++buckets[cat].first;
+        buckets[cat].second += n.second;
       }
     }
     if (attention_rank(r) < 9) attention.push_back(&r);
@@ -53,16 +55,27 @@ FleetSummary summarize(const std::vector<BatchRecord>& records) {
 }
 
 nlohmann::json to_json(const FleetSummary& s) {
-  nlohmann::json cats = nlohmann::json::object();
-  for (const auto& [c, v] : s.by_category) cats[c] = {{"dumps", v.first}, {"pfns", v.second}};
+  auto categories = [](const auto& m) {
+    nlohmann::json cats = nlohmann::json::object();
+    for (const auto& [c, v] : m) cats[c] = {{"dumps", v.first}, {"pfns", v.second}};
+    return cats;
+  };
   nlohmann::json first = nlohmann::json::array();
   for (const auto& r : s.look_first) first.push_back({{"path", r.path}, {"why", r.why}});
-  return {{"dumps", s.dumps},         {"with_findings", s.with_findings}, {"by_status", s.by_status}, {"by_verdict", s.by_verdict},
-          {"by_category", cats},      {"by_release", s.by_release},       {"look_first", first}};
+  return {{"dumps", s.dumps},
+          {"with_findings", s.with_findings},
+          {"with_latent_findings", s.with_latent_findings},
+          {"by_status", s.by_status},
+          {"by_verdict", s.by_verdict},
+          {"by_category", categories(s.by_category)},
+          {"latent_by_category", categories(s.latent_by_category)},
+          {"by_release", s.by_release},
+          {"look_first", first}};
 }
 
 std::string render_summary_text(const FleetSummary& s) {
-  std::string out = fmt::format("{} dumps, {} with findings\n", s.dumps, s.with_findings);
+  std::string out = fmt::format("{} dumps, {} with findings{}\n", s.dumps, s.with_findings,
+                                s.with_latent_findings ? fmt::format(", {} with latent findings (fixed kernels)", s.with_latent_findings) : "");
   auto table = [&](const char* title, const std::map<std::string, uint64_t>& m) {
     if (m.empty()) return;
     out += std::string(title) + ":\n";
@@ -70,10 +83,13 @@ std::string render_summary_text(const FleetSummary& s) {
   };
   table("status", s.by_status);
   table("verdict", s.by_verdict);
-  if (!s.by_category.empty()) {
-    out += "category:\n";
-    for (const auto& [k, v] : s.by_category) out += fmt::format("  {:<42} {:>7} dumps {:>12} pfns\n", k, v.first, v.second);
-  }
+  auto categories = [&](const char* title, const auto& m) {
+    if (m.empty()) return;
+    out += std::string(title) + ":\n";
+    for (const auto& [k, v] : m) out += fmt::format("  {:<42} {:>7} dumps {:>12} pfns\n", k, v.first, v.second);
+  };
+  categories("category", s.by_category);
+  categories("latent (kernels with the fixed function)", s.latent_by_category);
   table("kernel release", s.by_release);
   if (!s.look_first.empty()) {
     out += "look at these first:\n";
@@ -92,13 +108,15 @@ std::string render_summary_text(const FleetSummary& s) {
 std::string render_summary_markdown(const FleetSummary& s) {
   using report::md_escape;
   std::string out = "## pfnscan fleet scan\n\n";
-  out += fmt::format("{} dumps, {} with findings.\n\n", s.dumps, s.with_findings);
+  out += fmt::format("{} dumps, {} with findings{}.\n\n", s.dumps, s.with_findings,
+                     s.with_latent_findings ? fmt::format(", {} with latent findings (kernels with the fixed function)", s.with_latent_findings) : "");
   out += "| status | dumps |\n|---|---:|\n";
   for (const auto& [k, v] : s.by_status) out += fmt::format("| {} | {} |\n", k, v);
   out += "\n| verdict | dumps |\n|---|---:|\n";
   for (const auto& [k, v] : s.by_verdict) out += fmt::format("| {} | {} |\n", k, v);
   out += "\n| category | dumps | pfns |\n|---|---:|---:|\n";
   for (const auto& [k, v] : s.by_category) out += fmt::format("| {} | {} | {} |\n", md_escape(k), v.first, v.second);
+  for (const auto& [k, v] : s.latent_by_category) out += fmt::format("| {} (latent) | {} | {} |\n", md_escape(k), v.first, v.second);
   out += "\n| kernel release | dumps |\n|---|---:|\n";
   for (const auto& [k, v] : s.by_release) out += fmt::format("| {} | {} |\n", md_escape(k), v);
   out += "\n### Look at these first\n\n";

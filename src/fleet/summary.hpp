@@ -14,9 +14,11 @@
 namespace pfnscan {
 
 struct FleetSummary {
-  uint64_t dumps = 0, with_findings = 0;
+  uint64_t dumps = 0, with_findings = 0;   // with findings on kernels that can hit the bug
+  uint64_t with_latent_findings = 0;        // with findings on kernels that have the fixed function
   std::map<std::string, uint64_t> by_status, by_verdict, by_release;
-  std::map<std::string, std::pair<uint64_t, uint64_t>> by_category;  // dumps, pfns
+  std::map<std::string, std::pair<uint64_t, uint64_t>> by_category;         // at risk: dumps, pfns
+  std::map<std::string, std::pair<uint64_t, uint64_t>> latent_by_category;  // latent: dumps, pfns
   struct LookFirst {
     std::string path, why;
   };

@@ -5,7 +5,8 @@ namespace pfnscan {
 int exit_code_for(const report::ScanReport& r) {
   if (r.partial()) return kExitPartial;
   if (r.findings.empty()) return kExitClean;
-  return r.verdict.overall == Verdict::explained ? kExitExplained : kExitFindings;
+  if (r.verdict.overall == Verdict::explained) return kExitExplained;
+  return r.latent() ? kExitLatent : kExitFindings;
 }
 
 int exit_code_for_error(const Error& e) { return e.code() == Errc::usage ? kExitUsage : kExitUnreadable; }
@@ -15,7 +16,7 @@ int exit_code_for(const LogVerdict& verdict) {
 }
 
 bool exit_code_has_report(int code) {
-  return code == kExitClean || code == kExitFindings || code == kExitPartial || code == kExitExplained;
+  return code == kExitClean || code == kExitFindings || code == kExitPartial || code == kExitExplained || code == kExitLatent;
 }
 
 }  // namespace pfnscan

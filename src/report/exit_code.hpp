@@ -15,6 +15,7 @@ enum ExitCode : int {
   kExitPartial = 4,      // part of the dump could not be read: the report is partial
   kExitExplained = 5,    // findings present, and an oops in the dump's log is explained by them
   kExitOutOfMemory = 6,  // ran out of memory (a batch worker under its --memory limit): no report
+  kExitLatent = 7,       // findings present, but the kernel has the fixed function: latent, not at risk
 };
 
 int exit_code_for(const report::ScanReport& report);

@@ -46,6 +46,9 @@ std::string render_markdown(const ScanReport& r, const std::string& dump_path) {
   out += fmt::format("**Summary.** {} range(s), {} pfns where the pre-5.12 `pfn_to_online_page()` returns a ZONE_DEVICE, "
                      "stale or poisoned page{}.\n\n",
                      r.findings.size(), r.total_pfns(), r.partial() ? " (**partial** scan)" : "");
+  if (r.latent())
+    out += "**Latent.** This kernel has the fixed `pfn_to_online_page()`: these pfns cannot hurt it; they would on a "
+           "pre-5.12 kernel with the same memory.\n\n";
   out += verdict_markdown(r.verdict);
   out += ranges_markdown(r);
   out += "\n**Kernel and tools.**\n\n";

@@ -32,6 +32,13 @@ std::vector<CategoryTotal> ScanReport::by_category() const {
   return out;
 }
 
+bool ScanReport::latent() const {
+  const FactRecord* fixed = fact(FactId::fixed_pfn_to_online_page);
+  return !findings.empty() && kernel.has_fixed_pfn_to_online_page && fixed && fixed->certain;
+}
+
+const char* ScanReport::risk() const { return findings.empty() ? "none" : latent() ? "latent" : "at_risk"; }
+
 const FactRecord* ScanReport::fact(FactId id) const {
   auto it = std::find_if(provenance.begin(), provenance.end(), [&](const FactRecord& f) { return f.id == id; });
   return it == provenance.end() ? nullptr : &*it;

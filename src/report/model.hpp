@@ -126,6 +126,10 @@ struct ScanReport {
   Stats stats;
 
   bool partial() const { return !problems.empty(); }
+  // Findings on a kernel that certainly has the fixed function cannot hurt it: they would matter
+  // on a pre-5.12 kernel with the same memory. Where the fix is not certain, they are at risk.
+  bool latent() const;
+  const char* risk() const;   // "none", "at_risk", "latent"
   uint64_t total_pfns() const;
   std::vector<CategoryTotal> by_category() const;   // in category order, as the summary lists them
   const FactRecord* fact(FactId id) const;

@@ -112,7 +112,7 @@ json to_json(const ScanReport& r) {
   j["notes"] = r.notes;
   json cats = json::object();
   for (const auto& c : r.by_category()) cats[category_name(c.category)] = {{"ranges", c.ranges}, {"pfns", c.pfns}};
-  j["summary"] = {{"ranges", r.findings.size()}, {"pfns", r.total_pfns()}, {"by_category", cats}};
+  j["summary"] = {{"ranges", r.findings.size()}, {"pfns", r.total_pfns()}, {"by_category", cats}, {"risk", r.risk()}};
   json sections = json::array();
   for (const auto& s : r.sections) sections.push_back(section_json(s));
   j["sections"] = std::move(sections);

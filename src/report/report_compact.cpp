@@ -22,7 +22,7 @@ std::string render_compact_text(const report::ScanReport& r, const ReportOptions
   std::string out;
   out += fmt::format("PFNSCAN: {} range(s), {} pfns where the pre-5.12 pfn_to_online_page()\n", r.findings.size(), r.total_pfns());
   out += "         returns a ZONE_DEVICE, stale or poisoned page";
-  out += r.partial() ? " (PARTIAL)\n" : "\n";
+  out += r.partial() ? " (PARTIAL)\n" : r.latent() ? " (LATENT)\n" : "\n";
   out += fmt::format(" KERNEL: {}\n", r.kernel.release);
   out += fmt::format("         {}\n", r.kernel.has_fixed_pfn_to_online_page ? "fixed pfn_to_online_page(): the old bug cannot trigger"
                                     : r.kernel.can_hit_bug                    ? "pre-5.12 pfn_to_online_page(): can hit this bug"

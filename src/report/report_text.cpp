@@ -24,6 +24,9 @@ std::string summary_lines(const report::ScanReport& r) {
       cats += fmt::format("{}{} {} ({} pfns)", cats.empty() ? "" : ", ", c.ranges, category_name(c.category), c.pfns);
     out += fmt::format("pfnscan: {} range(s), {} pfns where the pre-5.12 pfn_to_online_page() returns a wrong page: {}{}\n",
                        r.findings.size(), r.total_pfns(), cats, r.partial() ? " (PARTIAL scan: see errors)" : "");
+    if (r.latent())
+      out += "latent: this kernel has the fixed pfn_to_online_page(), so these pfns cannot hurt it; they would on a pre-5.12 "
+             "kernel with the same memory\n";
   }
   const report::KernelInfo& k = r.kernel;
   out += fmt::format("kernel {} ({}): {}\n", k.release, k.version.empty() ? "uts version unknown" : k.version,

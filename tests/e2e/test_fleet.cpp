@@ -336,3 +336,41 @@ TEST(Reports, RedactionLeavesNoKernelAddressPathOrHostInAnyFormat) {
     }
   }
 }
+
+// The saved kernel log beside a dump, in both distributions' layouts, is judged when the dump's
+// own log cannot be read: Debian's kdump-tools (dump.<stamp>, dmesg.<stamp>) and RHEL's and
+// Fedora's kdump (<host>-<date>/vmcore, vmcore-dmesg.txt).
+TEST(Fleet, SavedLogsOfDebianAndRhelLayoutsAreJudged) {
+  const std::string dir = e2e::work_dir() + "/layouts";
+  fs::remove_all(dir);
+  json scenario = e2e::load_json(e2e::scenario_path("collision-mapped-5.10"));
+  scenario["name"] = "no-log-5.10";
+  scenario["vmcoreinfo_override"] = {{"SYMBOL(prb)", nullptr}, {"SYMBOL(log_buf)", nullptr}};
+  fs::create_directories(dir);
+  std::ofstream(dir + "/no-log-5.10.json") << scenario.dump();
+  const std::string panic = "[   12.000000] Kernel panic - not syncing: sysrq triggered crash\n";
+  const std::vector<std::pair<std::string, std::string>> layouts = {
+      {"/var/crash/202612021200/dump.202612021200", "/var/crash/202612021200/dmesg.202612021200"},
+      {"/var/crash/127.0.0.1-2026-12-02-12:00:00/vmcore", "/var/crash/127.0.0.1-2026-12-02-12:00:00/vmcore-dmesg.txt"}};
+  for (const auto& [dump, dmesg] : layouts) {
+    fs::create_directories(fs::path(dir + dump).parent_path());
+    auto made = e2e::run({PFNSCAN_MKDUMP_BIN, dir + "/no-log-5.10.json", "-o", dir + dump, "--format", "kdump-zlib"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    std::ofstream(dir + dmesg) << panic;
+  }
+  const std::string out = dir + "/results.jsonl";
+  auto r = e2e::run({PFNSCAN_BIN, "batch", dir + "/var", "-o", out, "-q", "--memory", "unlimited"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto recs = records(out);
+  ASSERT_EQ(recs.size(), 2u);
+  for (const auto& rec : recs) {
+    SCOPED_TRACE(rec.at("path").get<std::string>());
+    ASSERT_EQ(rec.at("status"), "ok") << rec.dump();
+    EXPECT_TRUE(rec.at("dmesg").get<std::string>().ends_with(rec.at("path").get<std::string>().ends_with("vmcore") ? "vmcore-dmesg.txt"
+                                                                                                                    : "dmesg.202612021200"));
+    EXPECT_EQ(rec.at("verdict"), "unrelated");
+    const json& v = rec.at("result").at("verdict");
+    EXPECT_EQ(v.at("log_source"), rec.at("dmesg"));
+    EXPECT_NE(v.at("notes").dump().find("judged " + rec.at("dmesg").get<std::string>() + " instead"), std::string::npos) << v.dump();
+  }
+}

@@ -29,7 +29,7 @@ const std::vector<Expectation>& expectations() {
     std::vector<Expectation> out;
     const nlohmann::json data = e2e::load_json(PFNSCAN_REAL_EXPECTATIONS);
     for (const auto& d : data.at("dumps")) {
-      Expectation x{d.at("series"), d.at("file"), {}, {}, d.value("raw", false), d.value("panic", false)};
+      Expectation x{d.at("series"), d.at("file"), {}, {}, d.value("raw", false), d.value("panic", false), d.value("exit", 0)};
       for (const auto& r : d.at("ranges")) x.ranges.push_back({e2e::as_u64(r[0]), e2e::as_u64(r[1]), r[2].get<uint64_t>(), r[3]});
       for (const auto& [nr, map] : d.at("maps").items()) x.maps[std::stoull(nr)] = map.get<std::string>();
       out.push_back(std::move(x));

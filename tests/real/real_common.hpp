@@ -29,6 +29,7 @@ struct Expectation {
   std::map<uint64_t, std::string> maps;  // section -> subsection_map
   bool raw = false;                      // no ZONE_DEVICE or poisoned page may be returned
   bool panic = false;                    // the log holds the sysrq panic
+  int exit_code = 0;                     // of a scan that reads the dump whole
 };
 
 const std::vector<Expectation>& expectations();   // tests/real/expectations.json

@@ -33,7 +33,7 @@ BatchRecord rec(const std::string& path, BatchStatus status, Verdict verdict = V
   r.status = status;
   r.verdict = verdict;
   r.kernel_release = "5.10.0";
-  r.summary = {1, 10, {{"zone_device_in_online_section", {1, 10}}}};
+  r.summary = {1, 10, "at_risk", {{"zone_device_in_online_section", {1, 10}}}};
   r.result = nlohmann::json::object();
   return r;
 }
@@ -54,14 +54,20 @@ TEST(Batch, RecognisesDumpsByMagicAndSkipsTheRest) {
   write(d + "/var/crash/2026/dump.2026", std::string("KDUMP   ") + std::string(100, 'x'));
   write(d + "/var/crash/2026/dmesg.2026", "[ 0.0] hello\n");
   write(d + "/flat", std::string("makedumpfile\0\0\0\0", 16) + std::string(100, 'y'));
+  // RHEL/Fedora kdump: /var/crash/<host>-<date>/vmcore with vmcore-dmesg.txt
+  fs::create_directories(d + "/var/crash/127.0.0.1-2026-11-30-12:00:00");
+  write(d + "/var/crash/127.0.0.1-2026-11-30-12:00:00/vmcore", std::string("KDUMP   ") + std::string(100, 'z'));
+  write(d + "/var/crash/127.0.0.1-2026-11-30-12:00:00/vmcore-dmesg.txt", "[ 0.0] hello\n");
   write(d + "/notes.txt", "hello");
   auto found = find_dumps({d});
-  ASSERT_EQ(found.dumps.size(), 3u);
+  ASSERT_EQ(found.dumps.size(), 4u);
   EXPECT_EQ(found.dumps[0].format, DumpFormat::elf_core);
   EXPECT_EQ(found.dumps[1].format, DumpFormat::flattened);
   EXPECT_EQ(found.dumps[2].format, DumpFormat::kdump);
-  EXPECT_EQ(found.dumps[2].dmesg, d + "/var/crash/2026/dmesg.2026");
-  EXPECT_EQ(found.skipped.size(), 3u);  // vmlinux, dmesg, notes
+  EXPECT_EQ(found.dumps[2].dmesg, d + "/var/crash/127.0.0.1-2026-11-30-12:00:00/vmcore-dmesg.txt");
+  EXPECT_EQ(found.dumps[3].format, DumpFormat::kdump);
+  EXPECT_EQ(found.dumps[3].dmesg, d + "/var/crash/2026/dmesg.2026");
+  EXPECT_EQ(found.skipped.size(), 4u);  // vmlinux, the two dmesg files, notes
   // the same input twice, or through a glob and a list, is one dump
   write(tmpdir() + "/list", d + "/core.elf\n" + d + "/core.elf\n");
   auto again = find_dumps({d + "/*.elf", "@" + tmpdir() + "/list"});

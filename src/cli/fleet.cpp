@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -62,7 +63,14 @@ int run_batch_cmd(const BatchArgs& a) {
   o.worker = a.worker;
   o.scratch_dir = a.scratch;
   InputScan found = find_dumps(a.inputs);
-  for (const auto& e : found.errors) std::fprintf(stderr, "pfnscan: batch: %s\n", e.c_str());
+  // An input that does not exist is a mistake in the command: run nothing, say so.
+  if (!found.errors.empty()) {
+    for (std::size_t i = 1; i < found.errors.size(); ++i) std::fprintf(stderr, "pfnscan: batch: %s\n", found.errors[i].c_str());
+    return fail(Error(Errc::io, found.errors.front()));
+  }
+  if (found.dumps.empty())
+    return fail(Error(Errc::format, fmt::format("no dump found in {} ({} file(s) skipped: not an ELF core, kdump or flattened file)",
+                                                fmt::join(a.inputs, " "), found.skipped.size())));
   std::vector<DumpInput> dumps = std::move(found.dumps);
   if (!a.shard.empty()) {
     auto sh = parse_shard(a.shard);
@@ -96,8 +104,8 @@ int run_batch_cmd(const BatchArgs& a) {
     std::cout << render_summary_text(summarize(mine));
     std::vector<double> t = stats->per_dump_seconds;
     std::sort(t.begin(), t.end());
-    std::cout << fmt::format("ran {} dump(s), {} already recorded, in {:.1f} s{}; results in {}\n", stats->ran,
-                             stats->skipped_already_recorded, stats->seconds,
+    std::cout << fmt::format("ran {} dump(s), {} already recorded, {} file(s) skipped as non-dumps, in {:.1f} s{}; results in {}\n",
+                             stats->ran, stats->skipped_already_recorded, found.skipped.size(), stats->seconds,
                              t.empty() ? "" : fmt::format(" (median {:.2f} s per dump)", t[t.size() / 2]), a.output);
   }
   // Every dump has its record, whatever its status: the run succeeded (a cluster must not retry it).
@@ -123,6 +131,8 @@ int run_summary(const std::string& path, bool json) {
     std::ifstream probe(path);
     if (!probe) return fail(Error(Errc::io, "cannot open " + path));
   }
+  if (r->records.empty() && !r->problems.empty())
+    return fail(Error(Errc::format, fmt::format("{} is not a pfnscan results file ({})", path, r->problems.front())));
   for (const auto& p : r->problems) std::fprintf(stderr, "pfnscan: %s\n", p.c_str());
   if (r->had_partial_tail) std::fprintf(stderr, "pfnscan: %s ends in a partial line (a killed run): ignored\n", path.c_str());
   auto s = summarize(r->records);
@@ -141,6 +151,7 @@ struct ReportArgs {
 };
 
 int run_report(const ReportArgs& a) {
+  if (!a.host.empty() && !a.redact_flag) return fail(Error(Errc::usage, "--host names the host to redact: it goes with --redact"));
   auto in = load_report_input(a.input, a.dump);
   if (!in) return fail(in.error());
   if (a.redact_flag) {
@@ -174,7 +185,7 @@ std::function<int()> add_fleet_commands(CLI::App& app) {
   auto batch_args = std::make_shared<BatchArgs>();
   auto* batch = app.add_subcommand("batch", "scan many dumps, each in an isolated worker; one JSON line per dump, resumable");
   batch->add_option("INPUTS", batch_args->inputs, "directories, globs, dump files, or @LIST (a file of paths)")->required();
-  batch->add_option("-o,--output", batch_args->output, "results file (JSON lines; appended, resumed)");
+  batch->add_option("-o,--output", batch_args->output, "results file (JSON lines; appended, resumed; default ./pfnscan-results.jsonl)");
   batch->add_option("-j,--jobs", batch_args->jobs, "dumps scanned at once (default: CPUs)");
   batch->add_option("--timeout", batch_args->timeout, "seconds per dump before its worker is killed (default 300)");
   batch->add_option("--memory", batch_args->memory, "address-space limit per worker (default 4G; 'unlimited' for none)");

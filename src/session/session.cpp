@@ -62,6 +62,17 @@ Result<LogVerdict> judge_log(Target& target, const SessionOptions& options, cons
   return saved;
 }
 
+// --section N names a section the dump must have: an absent one is a mistake, not a clean result.
+Status check_section_asked(const SectionTable& sections, const ScanOptions& scan) {
+  if (!scan.only_section) return ok_status();
+  std::string present;
+  for (const auto& s : sections.sections) {
+    if (s.nr == *scan.only_section) return ok_status();
+    present += (present.empty() ? "" : ", ") + std::to_string(s.nr);
+  }
+  return Error(Errc::usage, fmt::format("section {} is not present in this dump (present: {})", *scan.only_section, present));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Target>> open_dump(const std::string& path, const std::string& scratch_dir) {
@@ -81,6 +92,7 @@ Result<report::ScanReport> run_session(Target& target, const SessionOptions& opt
   SettledLayout settled = settle_layout(target, std::move(resolved->layout), *resolved->sources.symbols, *snapshot);
   const KernelLayout& layout = settled.layout;
   SectionTable sections = decode_sections(*snapshot, layout);
+  if (auto st = check_section_asked(sections, options.scan); !st) return std::move(st.error());
   TargetDescription description = target.describe();
   MemoryScan scan = scan_sections(target, layout, sections, options.scan);
   if (description.live) confirm_live(target, layout, options.scan, sections, scan);

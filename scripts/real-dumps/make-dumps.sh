@@ -178,7 +178,7 @@ if [ -n "$DEBUGGERS_BUILD" ]; then
   # 3 GiB: the vmlinux is copied into the guest's RAM, and crash and drgn load its DWARF.
   "$HERE/qemu_driver.py" --kernel "$KROOT/boot/vmlinuz-$ABI" --initrd "$WORK/initrd-$ABI.gz" --memory 3G \
     --append "console=ttyS0 panic=0 memmap=96M!160M pfnscan.mode=live-debuggers pfnscan.vmlinux_size=$(stat -c %s "$VMLINUX")" \
-    --disk "$VMLINUX" --out "$OUT" --name live-debuggers --live-out "$OUT/live-debuggers.out" --timeout 2400 >/dev/null ||
+    --disk "$VMLINUX" --out "$OUT" --name live-debuggers --live-out "$OUT/live-debuggers.out" --timeout 1200 >/dev/null ||
     die "boot live-debuggers failed (above)"
   exit 0
 fi

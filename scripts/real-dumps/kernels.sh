@@ -157,14 +157,40 @@ kernel_resolve() {
 }
 
 # kernel_fetch SERIES: resolves, downloads and extracts once; sets KROOT VMLINUX KSHA256 too.
+# A download that fails on lists of an earlier day (the package may have gone since) refreshes
+# them and resolves again, once.
 kernel_fetch() {
-  local series=$1
-  kernel_resolve "$series"
-  local dir="$KCACHE/kernels/${ABI}_$KVERSION"
-  mkdir -p "$KCACHE/kernels" || kdie "cannot create $KCACHE/kernels"
-  exec {klock}> "$KCACHE/kernels/.lock-${ABI}_$KVERSION"
-  flock "$klock"
-  if [ ! -f "$dir/.ready" ]; then
+  local series=$1 attempt dir klock
+  for attempt in 1 2; do
+    kernel_resolve "$series"
+    dir="$KCACHE/kernels/${ABI}_$KVERSION"
+    mkdir -p "$KCACHE/kernels" || kdie "cannot create $KCACHE/kernels"
+    exec {klock}> "$KCACHE/kernels/.lock-${ABI}_$KVERSION"
+    flock "$klock"
+    if [ -f "$dir/.ready" ] || _kernel_download "$dir"; then
+      break
+    fi
+    flock -u "$klock"
+    exec {klock}>&-
+    if [ "$attempt" = 2 ] || [ -n "${_KLISTS_FRESH[$KRELEASE]:-}" ]; then
+      kdie "download of $KPACKAGE=$KVERSION from $KRELEASE failed: $KDOWNLOAD_ERROR"
+    fi
+    klog "download of $KPACKAGE=$KVERSION failed ($KDOWNLOAD_ERROR); refreshing the $KRELEASE lists"
+    kernel_lists "$KRELEASE" fresh
+  done
+  flock -u "$klock"
+  exec {klock}>&-
+  KROOT="$dir/root"
+  VMLINUX="$dir/dbg/usr/lib/debug/boot/vmlinux-$ABI"
+  KSHA256=$(tr '\n' ' ' < "$dir/sha256" | sed 's/ *$//')
+  [ -f "$KROOT/boot/vmlinuz-$ABI" ] && [ -f "$VMLINUX" ] || kdie "the cached kernel in $dir is incomplete (remove it)"
+}
+
+# _kernel_download DIR: the resolved packages into DIR (false, with KDOWNLOAD_ERROR, when apt
+# could not download them; any later failure is fatal).
+_kernel_download() {
+  local dir=$1
+  {
     local free_mib
     free_mib=$(( $(df -Pk "$KCACHE" | awk 'NR == 2 { print $4 }') / 1024 ))
     [ "$free_mib" -ge "$KERNEL_FETCH_MIB" ] ||
@@ -172,8 +198,11 @@ kernel_fetch() {
     local dbg="linux-image-$ABI-dbg" tmp="$dir.tmp" out
     rm -rf "$tmp" && mkdir -p "$tmp/debs" "$tmp/root" "$tmp/dbg"
     klog "downloading $KPACKAGE $KVERSION and $dbg ($KRELEASE)"
-    out=$(cd "$tmp/debs" && kapt_get "$KRELEASE" -q download "$KPACKAGE=$KVERSION" "$dbg=$KVERSION" 2>&1) ||
-      kdie "download of $KPACKAGE=$KVERSION from $KRELEASE failed: $(_kapt_error "$out")"
+    if ! out=$(cd "$tmp/debs" && kapt_get "$KRELEASE" -q download "$KPACKAGE=$KVERSION" "$dbg=$KVERSION" 2>&1); then
+      KDOWNLOAD_ERROR=$(_kapt_error "$out")
+      rm -rf "$tmp"
+      return 1
+    fi
     local deb ddeb
     deb=$(ls "$tmp/debs/${KPACKAGE}_"*.deb 2>/dev/null | head -1)
     ddeb=$(ls "$tmp/debs/${dbg}_"*.deb 2>/dev/null | head -1)
@@ -192,13 +221,7 @@ kernel_fetch() {
     rm -rf "$tmp/debs"
     touch "$tmp/.ready"
     rm -rf "$dir" && mv "$tmp" "$dir"
-  fi
-  flock -u "$klock"
-  exec {klock}>&-
-  KROOT="$dir/root"
-  VMLINUX="$dir/dbg/usr/lib/debug/boot/vmlinux-$ABI"
-  KSHA256=$(tr '\n' ' ' < "$dir/sha256" | sed 's/ *$//')
-  [ -f "$KROOT/boot/vmlinuz-$ABI" ] && [ -f "$VMLINUX" ] || kdie "the cached kernel in $dir is incomplete (remove it)"
+  }
 }
 
 kernel_update_pins() {

@@ -137,6 +137,7 @@ def main():
 
 
 if __name__ == "__main__":
+    qemuboot.terminate_on_sigterm()
     try:
         print(" ".join(main()))
     except BootError as e:

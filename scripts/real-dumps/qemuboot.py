@@ -21,6 +21,7 @@ Environment:
 QEMU is `qemu-system-x86_64` from PATH (a test puts a shim first).
 """
 import contextlib
+import ctypes
 import fcntl
 import json
 import os
@@ -128,6 +129,19 @@ class Qmp:
             return msg.get("return")
 
 
+def _die_with_parent():
+    """In QEMU's child before exec: QEMU is killed when the driver dies, however it dies."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def terminate_on_sigterm():
+    """SIGTERM (a test harness stopping us) unwinds like an exception: every Guest is closed."""
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, handler)
+
+
 class Guest:
     """One QEMU process: -accel ACCEL, the console on the first serial port (a file), QMP on a
     private socket, then extra_args (more serial ports, disks, devices, kernel and command line).
@@ -175,7 +189,7 @@ class Guest:
         self.stderr = open(self.stderr_path, "wb")
         try:
             self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self.stderr,
-                                         stderr=self.stderr, start_new_session=True)
+                                         stderr=self.stderr, preexec_fn=_die_with_parent)
         except OSError as e:
             raise BootError(f"cannot start qemu-system-x86_64: {e.strerror}")
         try:
@@ -194,8 +208,7 @@ class Guest:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         if self.proc is not None and self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.kill()
             self.proc.wait()
         if self.qmp:
             self.qmp.sock.close()

@@ -172,7 +172,11 @@ class Guest:
 
     # -- lifecycle
     def __enter__(self):
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # (__exit__ is not called when __enter__ raises)
+            raise
         return self
 
     def __exit__(self, *exc):

@@ -45,8 +45,9 @@ drive() {
   local name=$1 append=$2 t0
   shift 2
   t0=$(date +%s%N)
+  mkdir -p "$W/tmp"
   set +e
-  "$DRIVER" --kernel "$KERNEL" --initrd "$INITRD" --append "console=ttyS0 panic=0 $append" \
+  TMPDIR=$W/tmp "$DRIVER" --kernel "$KERNEL" --initrd "$INITRD" --append "console=ttyS0 panic=0 $append" \
     --out "$W/out" --name "$name" "$@" > "$W/$name.out" 2> "$W/$name.log"
   RC=$?
   set -e
@@ -54,6 +55,10 @@ drive() {
   LOG=$W/$name.log
   echo "--- $name: exit $RC after ${MS} ms" >&2
   cat "$LOG" >&2
+  # Whatever happened, the driver leaves no QEMU and no sockets behind.
+  sleep 0.2
+  ! pgrep -f "qemu-system-x86_64 .*$W/" > /dev/null || fail "a QEMU of boot $name is still running: $(pgrep -af "qemu-system-x86_64 .*$W/" | head -1)"
+  [ -z "$(ls -A "$W/tmp")" ] || fail "boot $name left $(ls "$W/tmp" | tr '\n' ' ') in its TMPDIR"
 }
 # The first error line of a failed boot: it must name the cause.
 error_line() { grep -m1 'error: ' "$LOG" || true; }

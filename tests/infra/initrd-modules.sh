@@ -68,8 +68,15 @@ EOF
 chmod +x "$W/bin/modprobe"
 real_modprobe=$(PATH=/usr/sbin:/sbin:/usr/bin:/bin command -v modprobe) || fail "no modprobe on this host (kmod)"
 set +e
-unshare -m --propagation private /bin/bash -euc '
+# (--propagation unchanged, then private where possible: in a chroot "/" is no mount point and
+# cannot be made private; the namespace must then simply hold no shared mount, or a mount made
+# here could appear on the host.)
+unshare -m --propagation unchanged /bin/bash -euc '
   W=$1 ROOT=$2 series=$3 real_modprobe=$4
+  mount --make-rprivate / 2> /dev/null || true
+  if grep -q " shared:" /proc/self/mountinfo; then
+    echo "cannot isolate the test mounts: shared mounts in the namespace:"; grep " shared:" /proc/self/mountinfo | head -3; exit 4
+  fi
   for d in /etc/modprobe.d /lib/modprobe.d; do
     [ -d "$d" ] || continue
     mount -t tmpfs pfnscan-test "$d"
@@ -88,7 +95,7 @@ rc=$?
 set -e
 if [ $rc -ne 0 ]; then
   [ ! -f "$W/hostile.log" ] || cat "$W/hostile.log" >&2
-  fail "the guest build on a host with ndctl's modprobe configuration failed (exit $rc; unshare -m needs root)"
+  fail "the guest build on a host with ndctl's modprobe configuration failed (exit $rc; the mount namespace needs root)"
 fi
 [ ! -e "$W/modprobe-called" ] || fail "the build called the host's modprobe: $(head -1 "$W/modprobe-called")"
 check hostile

@@ -141,4 +141,38 @@ std::string zone_name(int index, int zone_device, int max_nr_zones) {
   return i >= 0 && i < 4 ? names5[i] : fmt::format("zone{}", index);
 }
 
+Answer<std::optional<uint64_t>> no_dump_vmemmap_base(std::string_view arch) {
+  if (arch == "x86_64" || arch.empty())
+    // Documentation/x86/x86_64/mm.rst: VMEMMAP_START 0xffffea0000000000 with 4-level paging;
+    // CONFIG_RANDOMIZE_MEMORY (v4.8/v4.9, facts §11) moves vmemmap_base at boot when KASLR is on.
+    return {uint64_t{0xffffea0000000000}, "x86_64 4-level VMEMMAP_START; KASLR (CONFIG_RANDOMIZE_MEMORY) may move it", false};
+  if (arch == "arm64")
+    // arch/arm64/include/asm/memory.h: vmemmap = VMEMMAP_START - (memstart_addr >> PAGE_SHIFT);
+    // VMEMMAP_START follows VA_BITS and the page size, memstart_addr is the RAM base.
+    return {std::nullopt, "arm64: VMEMMAP_START depends on VA_BITS and the page size (4K/16K/64K) and struct pages are "
+                          "offset by PHYS_OFFSET; the dump's NUMBER(VMEMMAP_START) and NUMBER(PHYS_OFFSET) decide", false};
+  if (arch == "powerpc")
+    return {std::nullopt, "powerpc book3s64: the vmemmap sits at 0xc00c000000000000 (radix) or 0xf000000000000000 (hash), "
+                          "with 64K pages on most distros; the dump decides", false};
+  if (arch == "s390")
+    return {std::nullopt, "s390: the vmemmap is placed at boot after the identity map and follows the memory size; "
+                          "the dump decides", false};
+  return {std::nullopt, "unknown architecture: the vmemmap base needs the dump", false};
+}
+
+Answer<PageFlagLayout> distro_page_flag_layout() {
+  // facts §6.1: with SPARSEMEM_VMEMMAP no section bits; NODES_SHIFT 10 (Debian/Ubuntu/RHEL x86_64)
+  // puts the node in bits 54-63, and five zones (ZONES_SHIFT 3) in bits 51-53; ZONE_DEVICE is 4.
+  PageFlagLayout l;
+  const ZoneEnum zones = distro_zone_enum().value;
+  l.nodes_width = 10;
+  l.nodes_pgshift = 64 - l.nodes_width;
+  l.zones_width = 3;
+  l.zones_pgshift = l.nodes_pgshift - l.zones_width;
+  l.max_nr_zones = zones.max_nr_zones;
+  l.zone_device = zones.zone_device;
+  for (int z = 0; z < zones.max_nr_zones; ++z) l.zone_names.push_back(zone_name(z, zones.zone_device, zones.max_nr_zones));
+  return {l, "distro x86_64 page->flags: NODES_SHIFT 10, 5 zones, SPARSEMEM_VMEMMAP: zone in bits 51-53, ZONE_DEVICE = 4", false};
+}
+
 }  // namespace pfnscan::facts

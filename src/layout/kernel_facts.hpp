@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/kernel_version.hpp"
 #include "layout/kernel_layout.hpp"
@@ -58,5 +59,13 @@ std::initializer_list<uint64_t> uts_name_offset_candidates();
 std::string zone_name(int index, int zone_device, int max_nr_zones);
 
 constexpr uint64_t kPagePoisonPattern = ~uint64_t{0};  // PAGE_POISON_PATTERN, f165b378bbdf (v4.17)
+
+// Log-side defaults, for judging oops text without a dump (`pfnscan explain`): what the kernel
+// would use if nothing moved it. Never used when a dump is at hand.
+// Where the vmemmap starts on an architecture when nothing randomised it; nullopt (with the
+// reason) where the text alone cannot say.
+Answer<std::optional<uint64_t>> no_dump_vmemmap_base(std::string_view arch);
+// page->flags of the usual distro x86_64 config (NODES_SHIFT 10, five zones, SPARSEMEM_VMEMMAP).
+Answer<PageFlagLayout> distro_page_flag_layout();
 
 }  // namespace pfnscan::facts

@@ -1,6 +1,7 @@
 // Oopses, BUGs and panics found in kernel log text: what a person reads off an oops, as data.
 // The parser takes lines from a dump's log or from a plain file (dmesg, syslog, journal,
-// netconsole), with or without timestamps and caller ids, in the formats of 4.19 to 6.12.
+// netconsole, a mail), with or without timestamps and caller ids, in the x86_64, arm64, powerpc
+// (including xmon) and s390 formats of 4.19 to 6.12.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "log/log_lines.hpp"
 
 namespace pfnscan {
 
@@ -20,6 +23,7 @@ struct StackFrame {
   std::optional<uint64_t> address;  // pre-4.15 style "[<ffffffff81234567>]"
   bool reliable = true;        // false for "? " frames
   std::string stack = "task";  // "task", "irq", "softirq", "nmi", or an exception stack ("#DB", "#MC", ...)
+                               // (unreliable: x86 "? ", powerpc "(unreliable)", s390's "(...)" r14 frame)
   std::string text() const;    // "func+0x12/0x34 [mod]"
 };
 
@@ -46,6 +50,7 @@ enum class IncidentKind {
   panic,                    // Kernel panic - not syncing, with no oops before it
 };
 const char* incident_kind_name(IncidentKind kind);
+std::optional<IncidentKind> incident_kind_from_name(std::string_view name);
 
 struct Incident {
   IncidentKind kind = IncidentKind::oops;
@@ -65,30 +70,28 @@ struct Incident {
   std::string release;
   std::string build;                 // the rest of the CPU line ("#1 Debian 6.1.192-2")
   std::string hardware;
-  std::optional<StackFrame> rip;     // the kernel RIP of the oops (CS 0010), or the first RIP printed
-  std::string rip_text;              // as printed after "RIP: "
+  std::string arch;                  // "x86_64", "arm64", "powerpc", "s390"; "" when nothing says
+  std::string arch_evidence;         // what decided it ("the 'pc :' line", "the release 5.10.0-21-arm64")
+  std::optional<StackFrame> rip;     // the faulting pc: x86 RIP (CS 0010), arm64 "pc :", powerpc NIP, s390 PSW
+  std::string rip_text;              // as printed after "RIP: " / "pc : " / "NIP " / "Krnl PSW : "
+  std::optional<StackFrame> lr;      // the link register (arm64 "lr :", powerpc "LR"), when printed
+  std::string lr_text;
+  std::optional<StackFrame> breaking_event;  // s390 "Last Breaking-Event-Address:"
+  std::string paging;                // arm64 "swapper pgtable: 4k pages, 48-bit VAs", powerpc "LE PAGE_SIZE=64K MMU=Radix ..."
   std::vector<std::map<std::string, uint64_t>> registers;  // [0]: the oops's own register dump
+                                                           // (x86 "RAX", arm64 "x0", powerpc/s390 "r0")
   std::vector<StackFrame> call_trace;
   std::vector<PageDump> pages;
   std::vector<uint64_t> pfns_in_text;  // "Memory failure: 0x...", "soft offline: 0x...", "pfn:0x..." outside page dumps
   std::vector<std::string> ubsan;      // UBSAN reports ("index 7 is out of range for type 'zone [5]'")
   std::optional<uint64_t> kernel_offset;  // "Kernel Offset: 0x..."
+  bool kernel_offset_disabled = false;    // "Kernel Offset: disabled" (no KASLR)
+  std::vector<std::string> repairs;       // what was mended in its lines (lines_from_text)
   bool call_trace_ended = false;
   bool truncated = false;            // the log ends inside it (no end-of-trace marker, or no trace)
   std::optional<uint32_t> caller;    // caller id its lines came from, when the log has them
   bool is_panic() const { return !panic_message.empty(); }
 };
-
-// One input line: text as the kernel printed it (without any timestamp/syslog/caller prefix).
-struct OopsInputLine {
-  std::string text;
-  std::optional<uint64_t> ts_nsec;
-  std::optional<uint32_t> caller;    // bit 31: CPU
-};
-
-// Strips syslog / RFC 3339 / journal headers, "<N>" levels, netconsole extended headers,
-// "[   1.234567]" timestamps and "[  T123]" caller ids.
-OopsInputLine normalize_log_line(std::string_view raw);
 
 std::vector<Incident> parse_oopses(const std::vector<OopsInputLine>& lines);
 

@@ -4,6 +4,7 @@
 // stable 4.13+) are listed from 4.19 because 4.19.y carries those backports.
 #include "log/walkers.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace pfnscan {
@@ -62,6 +63,8 @@ const std::vector<WalkerInfo>& known_walkers() {
       {"is_pageblock_removable_nolock", "mm/page_alloc.c", false, v(4, 19), v(5, 7), "sysfs removable"},
       {"memunmap_pages", "mm/memremap.c", false, v(4, 19), v(0, 0), "page_to_nid() of the first pfn"},
       {"set_zone_contiguous", "mm/page_alloc.c", false, v(4, 19), v(0, 0), "through __pageblock_pfn_to_page"},
+      {"devm_memremap_pages_release", "kernel/memremap.c", false, v(4, 19), v(5, 2), "memunmap_pages() before its rename"},
+      {"move_freepages", "mm/page_alloc.c", false, v(4, 19), v(0, 0), "page allocator, under move_freepages_block"},
   };
   return table;
 }
@@ -96,6 +99,9 @@ std::optional<WalkerMatch> find_walker(const Incident& incident, const std::opti
   };
   if (incident.rip)
     if (auto m = consider(*incident.rip, 0)) return m;
+  // arm64/powerpc print the link register; it stands in for the caller when no trace survived
+  if (incident.lr && incident.call_trace.empty())
+    if (auto m = consider(*incident.lr, 0)) return m;
   for (std::size_t i = 0; i < incident.call_trace.size(); ++i) {
     auto m = consider(incident.call_trace[i], i + 1);
     if (!m) continue;
@@ -103,6 +109,47 @@ std::optional<WalkerMatch> find_walker(const Incident& incident, const std::opti
     if (!unreliable) unreliable = m;
   }
   return unreliable;
+}
+
+namespace {
+
+// Functions that own a pfn loop or enter one: the outer end of a walker chain.
+bool loop_owner(std::string_view f) {
+  static constexpr std::array<std::string_view, 34> owners = {
+      "compact_zone", "compact_zone_order", "kcompactd_do_work", "proactive_compact_node", "compact_node", "set_zone_contiguous",
+      "page_alloc_init_late", "memory_failure", "soft_offline_page", "unpoison_memory", "kpageflags_read", "kpagecount_read",
+      "kpagecgroup_read", "pagetypeinfo_showmixedcount", "pagetypeinfo_showblockcount", "read_page_owner", "init_page_owner",
+      "kmemleak_scan", "show_valid_zones", "show_mem_removable", "offline_pages", "__offline_pages", "memunmap_pages",
+      "devm_memremap_pages_release", "alloc_contig_range", "alloc_contig_pages", "page_idle_bitmap_read", "page_idle_bitmap_write",
+      "split_huge_pages_all", "swsusp_save", "read_kcore", "read_kcore_iter", "try_offline_memory_block", "__rmqueue"};
+  return std::find(owners.begin(), owners.end(), f) != owners.end();
+}
+
+}  // namespace
+
+std::vector<std::string> walker_chain(const Incident& incident, const WalkerMatch& walker) {
+  // The frames from the walker outwards: depth 0 is the pc, depth n the n-th trace frame.
+  std::vector<std::string> outward;
+  outward.emplace_back(base_function_name(walker.walker->function));
+  if (!loop_owner(outward.back())) {
+    for (std::size_t d = walker.depth; d < incident.call_trace.size() && outward.size() < 5; ++d) {
+      const StackFrame& f = incident.call_trace[d];
+      if (!f.reliable) continue;
+      std::string name(base_function_name(f.symbol));
+      if (name == outward.back()) continue;
+      outward.push_back(name);
+      if (loop_owner(name)) break;
+    }
+    if (!loop_owner(outward.back()) && outward.size() > 2) outward.resize(2);  // no known loop: the walker's caller only
+  }
+  return {outward.rbegin(), outward.rend()};
+}
+
+std::string faulting_function(const Incident& incident) {
+  if (incident.rip && !incident.rip->symbol.empty()) return std::string(base_function_name(incident.rip->symbol));
+  for (const auto& f : incident.call_trace)
+    if (f.reliable) return std::string(base_function_name(f.symbol));
+  return "";
 }
 
 }  // namespace pfnscan

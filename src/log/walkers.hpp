@@ -32,8 +32,18 @@ struct WalkerMatch {
   bool in_release = true;          // false when the release is known and the table says it did not walk then
 };
 
-// The walker nearest the fault: the RIP first, then the call trace top-down; reliable frames win.
+// The walker nearest the fault: the pc (RIP, pc, NIP, PSW) first, then the call trace top-down;
+// reliable frames win. The link register counts only when no call trace survived.
 std::optional<WalkerMatch> find_walker(const Incident& incident, const std::optional<KernelVersion>& release);
+
+// The loop the walker runs in, outermost first, down to the walker: "compact_zone ->
+// isolate_migratepages -> __pageblock_pfn_to_page", "set_zone_contiguous -> __pageblock_pfn_to_page".
+// Up to four callers of the walker are followed, stopping at the first function that owns a pfn
+// loop or an entry point (compaction, /proc readers, hotplug, kmemleak, ...).
+std::vector<std::string> walker_chain(const Incident& incident, const WalkerMatch& walker);
+
+// The function the fault happened in: the pc's (RIP, pc, NIP, PSW) symbol, else the first frame.
+std::string faulting_function(const Incident& incident);
 
 // "__handle_sysrq.cold" -> "__handle_sysrq", "foo.isra.0" -> "foo", "foo.constprop.3" -> "foo".
 std::string_view base_function_name(std::string_view symbol);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "report/model_json.hpp"
+#include "report/report.hpp"
 
 namespace pfnscan::report {
 namespace {
@@ -136,6 +137,12 @@ Stats read_stats(const In& s) {
 }
 
 }  // namespace
+
+LogVerdict read_verdict(const In& v) {
+  auto verdict = verdict_from_json(v.json());
+  if (!verdict) v.fail("is not a verdict: " + verdict.error().describe());
+  return std::move(*verdict);
+}
 
 ScanReport read_scan_report(const In& r) {
   ScanReport out;

@@ -24,6 +24,9 @@ std::string render_compact_text(const report::ScanReport& report, const ReportOp
 // The verdict section of `scan` and the whole of `explain`.
 std::string render_verdict_text(const LogVerdict& verdict, const ReportOptions& options);
 nlohmann::json render_verdict_json(const LogVerdict& verdict);
+// A saved report's "verdict" object read back (render -> read -> render is identical); a malformed
+// one is an Errc::format error naming the field.
+Result<LogVerdict> verdict_from_json(const nlohmann::json& verdict);
 
 std::string hex(uint64_t v);
 

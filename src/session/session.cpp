@@ -50,13 +50,13 @@ Result<std::string> read_text_file(const std::string& path) {
   return ss.str();
 }
 
-Result<LogVerdict> judge_log(Target& target, const SessionOptions& options, const KernelLayout& layout, const MemoryScan& scan) {
+Result<LogVerdict> judge_log(Target& target, const SessionOptions& options, const DumpFacts& dump) {
   if (!options.judge_log) return LogVerdict{};
-  LogVerdict verdict = judge_dump_log(target, layout, scan);
+  LogVerdict verdict = judge_dump_log(target, dump);
   if (options.dmesg_file.empty() || verdict.log_available) return verdict;
   auto text = read_text_file(options.dmesg_file);
   if (!text) return std::move(text.error());
-  LogVerdict saved = judge_text_against_dump(*text, options.dmesg_file, layout, scan);
+  LogVerdict saved = judge_text_against_dump(*text, options.dmesg_file, dump);
   saved.notes = verdict.notes;
   saved.notes.push_back("the dump's own log could not be read: judged " + options.dmesg_file + " instead");
   return saved;
@@ -96,7 +96,7 @@ Result<report::ScanReport> run_session(Target& target, const SessionOptions& opt
   TargetDescription description = target.describe();
   MemoryScan scan = scan_sections(target, layout, sections, options.scan);
   if (description.live) confirm_live(target, layout, options.scan, sections, scan);
-  auto verdict = judge_log(target, options, layout, scan);
+  auto verdict = judge_log(target, options, DumpFacts{layout, sections, scan});
   if (!verdict) return std::move(verdict.error());
   if (!debuginfo_note.empty()) description.notes.push_back(debuginfo_note);
   std::vector<std::string> notes = settled.notes;

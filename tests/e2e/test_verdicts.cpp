@@ -46,6 +46,23 @@ void expect_incident(const json& got, const json& want, bool from_dump) {
   if (want.contains("fault_address")) {
     EXPECT_EQ(got.at("fault_address"), want.at("fault_address"));
   }
+  // the bug family, the walker's loop and the sections without usage, where the scenario names them
+  if (want.contains("family")) {
+    ASSERT_FALSE(got.at("family").is_null());
+    EXPECT_EQ(got.at("family").at("id"), want.at("family"));
+  }
+  if (want.contains("chain")) {
+    EXPECT_EQ(got.at("chain"), want.at("chain"));
+  }
+  if (want.contains("section_ties")) {
+    const json& ties = from_dump ? got.at("section_ties") : json::array();
+    ASSERT_EQ(ties.size(), from_dump ? want.at("section_ties").size() : 0u) << got.at("section_ties");
+    for (std::size_t i = 0; i < ties.size(); ++i) {
+      for (const auto& [k, v] : want.at("section_ties")[i].items()) {
+        EXPECT_EQ(ties[i].at(k), v) << k;
+      }
+    }
+  }
   std::set<uint64_t> flagged, want_flagged;
   for (const auto& t : got.at("ties"))
     if (t.at("flagged").get<bool>()) flagged.insert(t.at("pfn").get<uint64_t>());

@@ -498,12 +498,21 @@ class Machine {
     const uint64_t buf = image_phys(kOffLog + 0x1000);
     // struct printk_log: 16 bytes, 20 with caller_id (v5.1+, CONFIG_PRINTK_CALLER); packed, aligned(4)
     const uint64_t hdr = s_.log_caller_ids ? 20 : 16;
-    uint64_t idx = 0;
     const auto log = filled_log();
+    if (s_.log_buf_start % 4 || s_.log_buf_start >= buf_len) throw std::runtime_error("log_buf_start must be 4-aligned and inside log_buf");
+    uint64_t idx = s_.log_buf_start;
+    bool wrapped = false;
     for (std::size_t i = 0; i < log.size(); ++i) {
       const auto& r = log[i];
       uint64_t len = (hdr + r.text.size() + 3) & ~uint64_t{3};  // LOG_ALIGN 4
-      if (idx + len + hdr > buf_len) throw std::runtime_error("log too long for the synthetic log_buf");
+      if (idx + len + hdr > buf_len && !wrapped && s_.log_buf_start) {  // log_store(): a zero header, then from 0
+        uint8_t zero[20] = {};
+        write(buf + idx, zero, hdr);
+        idx = 0;
+        wrapped = true;
+      }
+      if (idx + len + hdr > buf_len || (wrapped && idx + len + hdr > s_.log_buf_start))
+        throw std::runtime_error("log too long for the synthetic log_buf");
       uint8_t h[20] = {};
       std::memcpy(h, &r.ts_nsec, 8);
       uint16_t l16 = static_cast<uint16_t>(len), t16 = static_cast<uint16_t>(r.text.size());
@@ -523,7 +532,7 @@ class Machine {
     }
     const uint64_t vars = image_phys(kOffLog);
     write_u64(vars, image_va(kOffLog + 0x1000));  // char *log_buf = __log_buf
-    uint32_t u32s[4] = {static_cast<uint32_t>(buf_len), 0, static_cast<uint32_t>(idx), 0};
+    uint32_t u32s[4] = {static_cast<uint32_t>(buf_len), static_cast<uint32_t>(s_.log_buf_start), static_cast<uint32_t>(idx), 0};
     write(vars + 8, &u32s[0], 4);    // log_buf_len
     write(vars + 12, &u32s[1], 4);   // log_first_idx
     write(vars + 16, &u32s[2], 4);   // log_next_idx
@@ -552,39 +561,49 @@ class Machine {
       else log.push_back(r);
     }
     if (log.size() > count) throw std::runtime_error("log too long for the synthetic ringbuffer");
-    uint64_t lpos = 0;
-    for (std::size_t id = 0; id < log.size(); ++id) {
-      const auto& r = log[id];
+    uint64_t lpos = s_.printk_text_start;
+    for (std::size_t k = 0; k < log.size(); ++k) {
+      const auto& r = log[k];
+      const uint64_t id = s_.printk_first_id + k;
       uint64_t blk = (8 + r.text.size() + 7) & ~uint64_t{7};
-      if (lpos + blk > size) throw std::runtime_error("log too long for the synthetic text ring");
-      write_u64(text + lpos, id);
-      write(text + lpos + 8, r.text.data(), r.text.size());
+      uint64_t begin = lpos, next = lpos + blk, at = lpos % size;
+      if (at + blk > size) {  // data_alloc(): a block that would cross the end starts at data[0]
+        next = lpos + (size - at) + blk;
+        at = 0;
+      }
+      if (next - s_.printk_text_start > size) throw std::runtime_error("log too long for the synthetic text ring");
+      if (r.dataless) {
+        begin = next = 0x3;  // NO_LPOS: no text block
+      } else {
+        write_u64(text + at, id);
+        write(text + at + 8, r.text.data(), r.text.size());
+        lpos = next;
+      }
       uint64_t d = descs + (id % count) * 24;
       write_u64(d, (uint64_t{2} << 62) | id);  // desc_finalized
-      write_u64(d + 8, lpos);
-      write_u64(d + 16, lpos + blk);
+      write_u64(d + 8, begin);
+      write_u64(d + 16, next);
       uint64_t in = infos + (id % count) * 88;
       write_u64(in, id);  // seq
       write_u64(in + 8, r.ts_nsec);
-      uint16_t tl = static_cast<uint16_t>(r.text.size());
+      uint16_t tl = static_cast<uint16_t>(r.dataless ? 0 : r.text.size());
       write(in + 16, &tl, 2);
       uint8_t fac = static_cast<uint8_t>(r.facility), fl = static_cast<uint8_t>(0x2 | (r.level << 5));
       write(in + 18, &fac, 1);
       write(in + 19, &fl, 1);
       uint32_t caller = r.caller_id.value_or(1);  // the ringbuffer always records the caller
       write(in + 20, &caller, 4);
-      lpos += blk;
     }
     uint32_t cb = s_.printk_count_bits_claimed ? s_.printk_count_bits_claimed : count_bits, sb = size_bits;
     write(rb, &cb, 4);                              // desc_ring.count_bits
     write_u64(rb + 8, image_va(kOffLog + 0x1000));  // desc_ring.descs
     write_u64(rb + 16, image_va(kOffLog + 0x1000 + count * 24));  // desc_ring.infos
-    write_u64(rb + 24, log.empty() ? 0 : log.size() - 1);   // desc_ring.head_id
-    write_u64(rb + 32, 0);                                         // desc_ring.tail_id
+    write_u64(rb + 24, s_.printk_first_id + (log.empty() ? 0 : log.size() - 1));  // desc_ring.head_id
+    write_u64(rb + 32, s_.printk_first_id);                                       // desc_ring.tail_id
     write(rb + 40, &sb, 4);                         // text_data_ring.size_bits
     write_u64(rb + 48, image_va(kOffLog + 0x10000));// text_data_ring.data
     write_u64(rb + 56, lpos);                       // head_lpos
-    write_u64(rb + 64, 0);                          // tail_lpos
+    write_u64(rb + 64, s_.printk_text_start);       // tail_lpos
     write_u64(prb_var, image_va(kOffLog));
     (void)clear_seq;
     auto va = [&](uint64_t pa) { return fmt::format("{:x}", ktext_va_ + (pa - kImagePhys)); };

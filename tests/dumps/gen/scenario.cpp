@@ -98,6 +98,7 @@ Scenario parse_scenario(const nlohmann::json& j) {
       rec.level = r.value("level", 6);
       rec.facility = r.value("facility", 0);
       rec.text = r.at("text").get<std::string>();
+      rec.dataless = r.value("dataless", false);
       s.log.push_back(std::move(rec));
     }
   } else {
@@ -125,6 +126,9 @@ Scenario parse_scenario(const nlohmann::json& j) {
     throw std::runtime_error("log_layout must be ringbuffer or log_buf");
   s.log_caller_ids = j.value("log_caller_ids", false);
   s.printk_count_bits_claimed = j.value("printk_count_bits_claimed", 0u);
+  s.printk_first_id = number(j, "printk_first_id");
+  s.printk_text_start = number(j, "printk_text_start");
+  s.log_buf_start = number(j, "log_buf_start");
   if (j.contains("vmcoreinfo_override")) s.vmcoreinfo_override = j.at("vmcoreinfo_override");
   s.vmcoreinfo_garbage = j.value("vmcoreinfo_garbage", false);
   if (j.contains("expect")) s.expect = j.at("expect");

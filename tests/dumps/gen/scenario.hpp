@@ -32,6 +32,7 @@ struct LogRecord {
   std::string text;          // may hold {page:PFN} / {direct:PFN}: the machine fills in its addresses
   std::optional<uint32_t> caller_id;  // bit 31: CPU
   bool cont = false;         // a KERN_CONT fragment the cont buffer did not merge (log_buf: own record)
+  bool dataless = false;     // ringbuffer: a descriptor without a text block (NO_LPOS), as a failed reserve leaves
 };
 
 // Kernel log text as dmesg/crash print it: "[ 1.234567] text", optionally "<N>" before the
@@ -57,6 +58,13 @@ struct Scenario {
   std::string log_layout;           // "", "ringbuffer" or "log_buf": overrides the profile's layout
   bool log_caller_ids = false;      // log_buf records carry caller_id (CONFIG_PRINTK_CALLER, v5.1+)
   unsigned printk_count_bits_claimed = 0;  // nonzero: desc_ring.count_bits says so (a huge log_buf_len=)
+  // A ring that has wrapped: the first record's descriptor id (ids past the descriptor count wrap
+  // around the descriptor array) and its text's logical position (blocks that do not fit before
+  // the end of the text ring start again at its beginning). log_buf: where the first record sits;
+  // the kernel's zero-length record marks the wrap to the start.
+  uint64_t printk_first_id = 0;
+  uint64_t printk_text_start = 0;
+  uint64_t log_buf_start = 0;
   nlohmann::json expect;
 };
 

@@ -11,6 +11,7 @@ PACKAGES=(
   zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev
   dwarves makedumpfile
   crash python3 librsvg2-bin
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

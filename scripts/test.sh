@@ -67,3 +67,13 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The boot machinery's own tests (label infra) have nothing to sanitize: they ran in the plain pass.
 (cd build-asan && ctest --output-on-failure -j"$JOBS" -LE infra -E 'SectionTableAndLogEqualCrash|RealDumpDrgn|RealLiveDebuggers|Fleet|RealDumpBatch')
 echo "== sanitizer build and tests took ${SECONDS}s"
+
+# The fuzz stage (tests/fuzz): every libFuzzer target (clang, ASan+UBSan) runs its checked-in and
+# generated corpus once as regression inputs, then a bounded campaign of PFNSCAN_FUZZ_SECONDS each
+# (scripts/fuzz.sh runs the long campaigns). A crash fails the run and prints its reproducer.
+echo "== fuzz build"
+SECONDS=0
+CC=clang CXX=clang++ BUILD_DIR=build-fuzz scripts/build.sh -DPFNSCAN_FUZZ=ON \
+  -DPFNSCAN_FUZZ_SECONDS="${PFNSCAN_FUZZ_SECONDS:-45}" >/dev/null
+(cd build-fuzz && ctest --output-on-failure -j"$JOBS" -L 'fuzz|fuzz-regression|fuzz-seeds')
+echo "== fuzz build and runs took ${SECONDS}s"
